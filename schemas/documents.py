@@ -139,6 +139,7 @@ class Outcome(StrEnum):
     ARCHIVED = "archived"
     DUPLICATE = "duplicate"
     QUARANTINED = "quarantined"
+    DEFERRED = "deferred"  # a transient failure: the file went back to the inbox for a later pass
 
 
 @dataclass(frozen=True)

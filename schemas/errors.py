@@ -154,3 +154,9 @@ class ConfigError(SohoaError):
     reason = "config_error"
     message_vi = "Cấu hình hệ thống chưa đúng. Báo cho quản trị hệ thống."
     message_en = "sohoa is not configured correctly. Tell the administrator."
+
+
+class InternalError(SohoaError):
+    reason = "internal_error"
+    message_vi = "Lỗi nội bộ của hệ thống khi xử lý tệp. Tệp được giữ nguyên; báo cho quản trị hệ thống."
+    message_en = "sohoa hit an internal error on this file. The file is kept as it was; tell the administrator."

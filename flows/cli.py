@@ -1,0 +1,367 @@
+"""The ``sohoa`` command line: thin over the flows and the pure core.
+
+Exit codes: 0 success; 1 some file was not archived (quarantined, deferred) or did not verify;
+2 bad usage or configuration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+app = typer.Typer(
+    help="sohoa — digitize paper results of administrative procedures: OCR, metadata, signed searchable "
+    "PDF, archive, ledger, and progress against the plan's targets. All state lives under SOHOA_HOME "
+    "(default ./sohoa-data).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+pki_app = typer.Typer(help="Development PKI for demos and tests.", no_args_is_help=True)
+app.add_typer(pki_app, name="pki")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+
+def _settings(**overrides: Any) -> Any:
+    from pydantic import ValidationError
+
+    from flows.runtime import prefect_env
+    from schemas.settings import Settings
+
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        err.print(f"[red]Configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    prefect_env(settings)
+    return settings
+
+
+def _progress(total: int, what: str) -> Progress:
+    return Progress(
+        TextColumn(f"[bold]{what}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=total < 2 or not err.is_terminal,
+        transient=True,
+    )
+
+
+def _fail_on_config(exc: Exception) -> None:
+    from schemas.errors import SohoaError
+
+    if isinstance(exc, SohoaError):
+        err.print(f"[red]{exc.reason}[/red]: {exc.message_en}\n  {exc.message_vi}")
+        raise typer.Exit(2) from exc
+    raise exc
+
+
+def _print_result(r: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(r, ensure_ascii=False), flush=True)
+        return
+    status = r["status"]
+    colour = {"archived": "green", "duplicate": "yellow", "quarantined": "red", "deferred": "magenta"}.get(status, "")
+    line = f"[{colour}]{status:<11}[/{colour}] {r['file']}"
+    if r.get("signed_pdf"):
+        line += f"\n            signed copy: {r['signed_pdf']}"
+    if status in {"quarantined", "deferred"}:
+        line += f"\n            reason: {r.get('reason')} — {r.get('message')}"
+    out.print(line, highlight=False)
+
+
+@app.command()
+def process(
+    files: Annotated[list[Path], typer.Argument(help="Scans to digitize (PDF, TIFF, JPEG, PNG).", exists=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file on stdout.")] = False,
+) -> None:
+    """Run the full pipeline once on the given files (they are left where they are).
+
+    Prints each file's outcome — archived, duplicate or quarantined with its reason — and where its
+    signed copy is.
+    """
+    settings = _settings()
+    from flows.runner import process_files
+
+    results: list[dict[str, Any]] = []
+    try:
+        with _progress(len(files), "Digitizing") as bar:
+            task = bar.add_task("files", total=len(files))
+
+            def done(r: dict[str, Any]) -> None:
+                results.append(r)
+                _print_result(r, as_json)
+                bar.advance(task)
+
+            process_files(files, settings, done)
+    except Exception as exc:  # noqa: BLE001
+        _fail_on_config(exc)
+    raise typer.Exit(0 if all(r["status"] in {"archived", "duplicate"} for r in results) else 1)
+
+
+@app.command()
+def run(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file on stdout.")] = False,
+) -> None:
+    """One pass over the inbox: digitize every stable file, then exit (the main job, for cron)."""
+    settings = _settings()
+    from flows.runner import run_inbox_once
+
+    try:
+        results = run_inbox_once(settings, lambda r: _print_result(r, as_json))
+    except Exception as exc:  # noqa: BLE001
+        _fail_on_config(exc)
+    if not results and not as_json:
+        out.print(f"Inbox {settings.inbox_dir} is empty.")
+    raise typer.Exit(0 if all(r["status"] in {"archived", "duplicate"} for r in results) else 1)
+
+
+@app.command()
+def watch(
+    inbox: Annotated[Path | None, typer.Option(help="Folder to watch (default SOHOA_HOME/inbox).")] = None,
+    poll: Annotated[bool, typer.Option(help="Poll instead of native events (network shares).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file on stdout.")] = False,
+) -> None:
+    """Watch the inbox and digitize each new file until stopped (Ctrl-C)."""
+    overrides: dict[str, Any] = {}
+    if inbox:
+        overrides["inbox"] = inbox
+    if poll:
+        overrides["watch_poll"] = True
+    settings = _settings(**overrides)
+    from flows.runner import watch as watch_inbox
+    from flows.runtime import get_runtime
+
+    try:
+        get_runtime(settings)
+    except Exception as exc:  # noqa: BLE001
+        _fail_on_config(exc)
+    err.print(f"Watching {settings.inbox_dir} (Ctrl-C to stop)")
+    try:
+        watch_inbox(settings, lambda r: _print_result(r, as_json))
+    except KeyboardInterrupt:
+        err.print("Stopped.")
+
+
+@app.command()
+def extract(
+    docs: Annotated[list[Path], typer.Argument(help="Files, or folders of page images in name order.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Where DIR/<stem>.json is written.")],
+    workers: Annotated[int, typer.Option(help="OCR processes (0: one per core).")] = 0,
+) -> None:
+    """OCR and metadata only; nothing is signed or archived.
+
+    Writes DIR/<DOC stem>.json as {"text": pages joined by \\f, "metadata": {...}, "pages": N}.
+    """
+    settings = _settings()
+    from ocr.extract import ocr_pages
+    from ocr.pages import load_document
+    from schemas.errors import SohoaError
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    failures = 0
+    with _progress(len(docs), "Extracting") as bar:
+        task = bar.add_task("docs", total=len(docs))
+        for doc in docs:
+            stem = doc.name if doc.is_dir() else doc.stem
+            try:
+                pages = load_document(doc, max_pages=settings.max_pages, max_pixels=settings.max_pixels)
+                result = ocr_pages(pages, lang=settings.ocr_lang, timeout_s=settings.ocr_timeout_s, workers=workers)
+                payload = result.extraction.to_json()
+                (out_dir / f"{stem}.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1), "utf-8")
+                err.print(f"{doc}: {payload['pages']} page(s), so_ky_hieu={payload['metadata']['so_ky_hieu']}")
+            except SohoaError as exc:
+                failures += 1
+                err.print(f"[red]{doc}: {exc.reason}[/red] — {exc.message_en} ({exc})")
+            bar.advance(task)
+    raise typer.Exit(1 if failures else 0)
+
+
+@app.command()
+def verify(
+    files: Annotated[list[Path], typer.Argument(help="Signed PDFs to check.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file.")] = False,
+) -> None:
+    """Exit 0 when every file's signature is intact, valid and chains to a configured trust root."""
+    settings = _settings()
+    from flows.runtime import load_trust_roots
+    from signing.verify import verify_pdf
+
+    try:
+        roots = load_trust_roots(settings)
+    except Exception as exc:  # noqa: BLE001
+        _fail_on_config(exc)
+    all_ok = True
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            all_ok = False
+            line = {"file": str(path), "ok": False, "bottom_line": f"cannot read: {exc.strerror}"}
+        else:
+            report = verify_pdf(data, trust_roots=roots)
+            all_ok &= report.ok
+            line = {
+                "file": str(path),
+                "ok": report.ok,
+                "intact": report.intact,
+                "valid": report.valid,
+                "trusted": report.trusted,
+                "signer": report.signer,
+                "signing_time": report.signing_time.isoformat() if report.signing_time else None,
+                "timestamped": report.timestamped,
+                "bottom_line": report.bottom_line,
+                "reasons": list(report.reasons),
+            }
+        if as_json:
+            print(json.dumps(line, ensure_ascii=False))
+        else:
+            mark = "[green]OK  [/green]" if line["ok"] else "[red]FAIL[/red]"
+            out.print(f"{mark} {path}: {line['bottom_line']}", highlight=False)
+    raise typer.Exit(0 if all_ok else 1)
+
+
+def print_report(report: Any) -> None:
+    table = Table(title=f"Tiến độ số hóa / Digitization progress {report.year} — {report.plan}")
+    for col in ("Cấp / Level", "Đơn vị / Unit", "Đã số hóa / Digitized", "Tổng KQ còn hiệu lực / Register",
+                "Tỷ lệ / Share", "Chỉ tiêu / Target", "Đạt / On track"):
+        table.add_column(col)
+    for level in report.levels:
+        table.add_row(*_report_cells(level.label, "[bold]cả cấp / all[/bold]", level))
+        for unit in level.units:
+            table.add_row(*_report_cells("", f"{unit.code} {unit.name}", unit))
+    out.print(table)
+
+
+def _report_cells(label: str, unit: str, row: Any) -> list[str]:
+    pct = "—" if row.percentage is None else f"{row.percentage:.1f}%"
+    den = "—" if row.denominator is None else str(row.denominator)
+    target = "—" if row.target is None else f"{row.target:.0f}%"
+    on_track = {True: "[green]có / yes[/green]", False: "[red]chưa / no[/red]", None: "—"}[row.on_track]
+    return [label, unit, str(row.digitized), den, pct, target, on_track]
+
+
+@app.command()
+def report(
+    year: Annotated[int | None, typer.Option(help="Year to report (default: this year).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+) -> None:
+    """Per level (and unit): documents digitized, share of the register, and the plan's target."""
+    settings = _settings()
+    from flows.runtime import get_runtime
+    from schemas.targets import DAK_NONG_392
+
+    year = year or settings.plan_year or dt.date.today().year
+    rep = get_runtime(settings).ledger.report(year, DAK_NONG_392)
+    if as_json:
+        import dataclasses
+
+        print(json.dumps(dataclasses.asdict(rep), ensure_ascii=False, default=str))
+    else:
+        print_report(rep)
+
+
+@pki_app.command("init")
+def pki_init(
+    force: Annotated[bool, typer.Option(help="Replace an existing development PKI.")] = False,
+) -> None:
+    """Create a development root CA and an agency signing certificate (PKCS#12) under SOHOA_HOME/pki.
+
+    For demos and tests only: production keys come from the agency's certificate (SOHOA_SIGN_P12).
+    """
+    settings = _settings()
+    made = ensure_dev_pki(settings, force=force)
+    state = "created" if made else "already present"
+    out.print(f"Development PKI {state} in {settings.pki_dir} (root: root.pem, signer: signer.p12)")
+
+
+def ensure_dev_pki(settings: Any, *, force: bool = False) -> bool:
+    import secrets
+
+    from signing.pki import create_dev_pki
+
+    pki = settings.pki_dir
+    if (pki / "signer.p12").exists() and (pki / "root.pem").exists() and not force:
+        return False
+    pki.mkdir(parents=True, exist_ok=True)
+    password = secrets.token_urlsafe(18).encode()
+    create_dev_pki(pki, agency_name=settings.agency_name, password=password)
+    pass_file = pki / "signer.pass"
+    pass_file.write_bytes(password)
+    os.chmod(pass_file, 0o600)
+    return True
+
+
+@app.command()
+def samples(
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Where to write (default: the inbox).")] = None,
+    dpi: Annotated[int, typer.Option(help="Scan resolution.")] = 200,
+    seed: Annotated[int, typer.Option(help="Random seed for the degradations.")] = 0,
+) -> None:
+    """Generate sample scans of Vietnamese administrative documents (NĐ 30/2020 layout, degraded)."""
+    settings = _settings()
+    from ocr.samples import write_samples
+
+    target = out_dir or settings.inbox_dir
+    paths = write_samples(target, dpi=dpi, seed=seed, gt_dir=settings.home / "samples-gt")
+    for p in paths:
+        out.print(str(p))
+
+
+@app.command()
+def demo() -> None:
+    """Set up a development PKI, drop sample scans in the inbox, digitize them and print the report."""
+    settings = _settings()
+    from flows.runner import run_inbox_once
+    from flows.runtime import get_runtime
+    from ocr.samples import demo_specs, write_samples
+    from schemas.targets import DAK_NONG_392
+
+    ensure_dev_pki(settings)
+    rt = get_runtime(settings)
+    specs = demo_specs()
+    year = settings.plan_year or dt.date.today().year
+    for spec in specs:
+        rt.ledger.upsert_unit(spec.unit_code, spec.co_quan_ban_hanh, spec.cap, None)
+        # A demo register: how many still-valid results each unit holds (normally imported).
+        rt.ledger.set_denominator(spec.unit_code, year, 20)
+    paths = write_samples(settings.inbox_dir, specs, dpi=200, seed=0, gt_dir=settings.home / "samples-gt")
+    out.print(f"[bold]Sample scans[/bold] in {settings.inbox_dir}: {len(paths)} file(s)")
+    results = run_inbox_once(settings, None, stable_s=0)
+    for r in results:
+        _print_result(r, False)
+        if r.get("metadata"):
+            for key, value in r["metadata"].items():
+                out.print(f"              {key:<17} {value}", highlight=False)
+    out.print()
+    print_report(rt.ledger.report(year, DAK_NONG_392))
+    archived = sum(r["status"] == "archived" for r in results)
+    out.print(f"{archived} archived, {sum(r['status'] == 'duplicate' for r in results)} duplicate, "
+              f"{sum(r['status'] == 'quarantined' for r in results)} quarantined. "
+              f"Verify a signed copy: .venv/bin/sohoa verify <signed.pdf>")
+    raise typer.Exit(0 if all(r["status"] in {"archived", "duplicate"} for r in results) else 1)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""The digitize flow: one Prefect flow run per document.
+
+Reads top to bottom as the recipe::
+
+    intake (sha256, type, duplicate?) → OCR + metadata → searchable PDF → sign → verify
+        → archive (+ read-back hash) → ledger → inbox file released
+
+Tasks are thin adapters over :mod:`flows.steps`. Only transient errors (store or database
+unreachable) are retried. Any :class:`SohoaError` ends the run at one boundary that writes the
+quarantine entry (ledger + ``quarantine/<reason>/`` + ``.error.txt``); the file is never left
+half-done and never silently skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from flows import steps
+from flows.runtime import get_runtime
+from schemas.documents import Outcome, ProcessResult
+from schemas.errors import SohoaError
+from storage import inbox
+
+
+def _logger() -> Any:
+    """The flow run's logger inside a run (so the Prefect UI shows it), else the module's."""
+    try:
+        return get_run_logger()
+    except Exception:  # noqa: BLE001 - outside a run context
+        return logging.getLogger("sohoa.digitize")
+
+
+def _transient(task_: Any, task_run: Any, state: Any) -> bool:
+    """Retry only errors that may pass (store or ledger unreachable), never bad input."""
+    try:
+        state.result()
+    except SohoaError as exc:
+        return exc.transient
+    except Exception:  # noqa: BLE001 - an unknown error is not retried; the boundary quarantines it
+        return False
+    return False
+
+
+RETRY = {"retries": 3, "retry_delay_seconds": [2, 10, 30], "retry_condition_fn": _transient}
+
+
+@task(name="intake", cache_policy=NO_CACHE)
+def intake_task(path: str, name: str, unit: str) -> steps.Intake:
+    return steps.read_intake(Path(path), name=name, unit=unit)
+
+
+@task(name="ocr-and-metadata", cache_policy=NO_CACHE, tags=["ocr"])
+def extract_task(intake: steps.Intake) -> steps.DocumentOcr:
+    return steps.extract(intake, get_runtime().settings)
+
+
+@task(name="sign-and-verify", cache_policy=NO_CACHE)
+def sign_task(doc: steps.DocumentOcr, signed_key: str) -> bytes:
+    rt = get_runtime()
+    return steps.sign_and_verify(doc, store=rt.store, signed_key=signed_key, signer=rt.signer, trust_roots=rt.trust_roots)
+
+
+@task(name="archive", cache_policy=NO_CACHE, **RETRY)
+def archive_task(intake: steps.Intake, doc: steps.DocumentOcr, signed: bytes, keys: dict[str, str]) -> steps.ArchivedCopies:
+    return steps.archive(get_runtime().store, intake, doc.extraction, signed, keys)
+
+
+@task(name="ledger", cache_policy=NO_CACHE, **RETRY)
+def record_task(intake: steps.Intake, doc: steps.DocumentOcr, copies: steps.ArchivedCopies, received: dt.datetime) -> Any:
+    return steps.record(get_runtime().ledger, intake, doc.extraction, copies, received)
+
+
+def _run_name() -> str:
+    from prefect.runtime import flow_run
+
+    params = flow_run.parameters
+    return f"{params.get('name') or Path(params['path']).name} · {params.get('unit', '')}"
+
+
+@flow(name="digitize", flow_run_name=_run_name, log_prints=False, validate_parameters=False)
+def digitize(path: str, unit: str, name: str | None = None, claimed: bool = False) -> dict[str, Any]:
+    """Digitize one scanned file.
+
+    ``claimed`` says the file was taken out of the inbox into ``work/``: it is then moved to its
+    outcome folder. Otherwise (``sohoa process`` on a user's file) it is left where it is.
+    """
+    logger = get_run_logger()
+    rt = get_runtime()
+    settings = rt.settings
+    file_path = Path(path)
+    name = name or file_path.name
+    received = dt.datetime.now(dt.UTC)
+    sha256: str | None = None
+    try:
+        intake = intake_task(path, name, unit)
+        sha256 = intake.sha256
+        existing = rt.ledger.find_document(sha256)
+        if existing is not None:
+            rt.ledger.record_event(sha256, "duplicate", steps.AGENT, f"{name} is a copy of {existing.file_name}")
+            signed_uri = rt.store.uri(existing.signed_key)
+            if claimed:
+                note = (
+                    f"Tệp này trùng với tài liệu đã số hóa / This file duplicates an archived document:\n"
+                    f"  {existing.file_name} (SHA-256 {sha256})\n  {signed_uri}\n"
+                )
+                inbox.to_duplicates(file_path, settings.duplicates_dir, note)
+            logger.info("%s is a duplicate of %s", name, existing.file_name)
+            return ProcessResult(
+                file=name, status=Outcome.DUPLICATE, sha256=sha256, signed_pdf=signed_uri, unit=unit,
+                reason="duplicate", message=f"duplicate of {existing.file_name}",
+            ).to_json()
+
+        doc = extract_task(intake)
+        keys = steps.keys_for(intake, steps.archive_year(doc.extraction, received))
+        signed = sign_task(doc, keys["signed"])
+        copies = archive_task(intake, doc, signed, keys)
+        record_task(intake, doc, copies, received)
+        if claimed:
+            inbox.release_done(file_path, settings.done_dir, unit, settings.done_mode)
+        logger.info("%s archived as %s", name, copies.signed.uri)
+        return ProcessResult(
+            file=name, status=Outcome.ARCHIVED, sha256=sha256, signed_pdf=copies.signed.uri,
+            metadata=doc.extraction.metadata.to_json(), unit=unit,
+        ).to_json()
+    except SohoaError as exc:
+        return quarantine(rt, file_path, name, sha256, exc, claimed=claimed, unit=unit)
+
+
+def quarantine(
+    rt: Any, file_path: Path, name: str, sha256: str | None, exc: SohoaError, *, claimed: bool, unit: str
+) -> dict[str, Any]:
+    """The one boundary that turns an error into a quarantine entry the clerk can act on."""
+    settings = rt.settings
+    if exc.transient and claimed:
+        # Store or database down after retries: give the file back to the inbox for a later pass.
+        dst = settings.inbox_dir / unit / inbox.original_name(file_path)
+        inbox._move(file_path, dst if not dst.exists() else dst.with_name(file_path.name))
+        return ProcessResult(
+            file=name, status=Outcome.DEFERRED, sha256=sha256, reason=exc.reason, message=exc.message_en, unit=unit
+        ).to_json()
+    try:
+        rt.ledger.record_quarantine(name, sha256, exc.reason, str(exc))
+    except SohoaError:
+        pass  # the folder entry below still tells the clerk; the ledger catches up on the next run
+    if claimed:
+        where = inbox.to_quarantine(file_path, settings.quarantine_dir, exc)
+    elif file_path.exists():
+        where = inbox.copy_to_quarantine(file_path, settings.quarantine_dir, exc)
+    else:
+        where = None
+    _logger().warning("%s quarantined (%s): %s", name, exc.reason, exc)
+    return ProcessResult(
+        file=name, status=Outcome.QUARANTINED, sha256=sha256, reason=exc.reason,
+        message=f"{exc.message_vi} / {exc.message_en}", unit=unit,
+        signed_pdf=None,
+    ).to_json() | ({"quarantine_path": str(where)} if where else {})

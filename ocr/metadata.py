@@ -1,0 +1,787 @@
+"""Metadata of an administrative document (NĐ 30/2020 layout) from its OCR text.
+
+The first page's header band holds the agency block (top left), the national motto (top right),
+``Số: …`` under the agency and ``<place>, ngày … tháng … năm …`` under the motto; then the type name
+and trích yếu (or, for a công văn, "V/v …" under the Số line); the last page ends with the signer
+block. Raw OCR merges the two header columns into one line, drops stacked tone marks in caps
+("QUYT ĐNH"), reads "Số" as "S6" and puts stray spaces into "24 /TTr -UBND", so every fixed phrase
+is matched accent-insensitively and fuzzily and merged lines are split at those phrases.
+
+Precision comes first: a wrong value filed in the archive is worse than an empty one a clerk fills
+in, so each field is only returned when it passes its own checks (a real date, a plausible code, a
+name made of capitalised words, a place the document repeats...), else None.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import statistics
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ocr.vntext import (
+    best_phrase,
+    find_phrase,
+    fix_digits,
+    is_upper_text,
+    is_vietnamese_word,
+    match_key,
+    nfc,
+    normalize_lookalikes,
+    normalize_tone_placement,
+)
+from schemas.documents import Cap, DocumentMetadata, OcrPage, OcrWord
+
+MOTTO_1 = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO_2 = "Độc lập - Tự do - Hạnh phúc"
+UBND = "ỦY BAN NHÂN DÂN"
+
+DOC_TYPES: tuple[str, ...] = (
+    "QUYẾT ĐỊNH", "KẾ HOẠCH", "THÔNG BÁO", "CHỈ THỊ", "TỜ TRÌNH", "BÁO CÁO", "GIẤY MỜI",
+    "GIẤY CHỨNG NHẬN", "GIẤY PHÉP XÂY DỰNG", "GIẤY PHÉP", "NGHỊ QUYẾT", "QUY CHẾ", "QUY ĐỊNH",
+    "THÔNG CÁO", "HƯỚNG DẪN", "CHƯƠNG TRÌNH", "PHƯƠNG ÁN", "ĐỀ ÁN", "DỰ ÁN", "BIÊN BẢN",
+    "HỢP ĐỒNG", "CÔNG ĐIỆN", "GIẤY ỦY QUYỀN", "GIẤY GIỚI THIỆU", "GIẤY NGHỈ PHÉP", "PHIẾU GỬI",
+    "PHIẾU CHUYỂN", "PHIẾU BÁO", "BẢN GHI NHỚ", "BẢN THỎA THUẬN", "THƯ CÔNG", "TRÍCH LỤC",
+    "GIẤY XÁC NHẬN", "GIẤY KHAI SINH", "GIẤY CHỨNG NHẬN KẾT HÔN",
+)  # fmt: skip
+CONG_VAN = "CÔNG VĂN"
+
+OFFICES: tuple[str, ...] = (
+    "CHỦ TỊCH", "PHÓ CHỦ TỊCH", "GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "TRƯỞNG PHÒNG", "PHÓ TRƯỞNG PHÒNG",
+    "CHÁNH VĂN PHÒNG", "PHÓ CHÁNH VĂN PHÒNG", "TRƯỞNG BAN", "PHÓ TRƯỞNG BAN", "CHI CỤC TRƯỞNG",
+    "PHÓ CHI CỤC TRƯỞNG", "CỤC TRƯỞNG", "PHÓ CỤC TRƯỞNG", "CHÁNH THANH TRA", "PHÓ CHÁNH THANH TRA",
+    "HIỆU TRƯỞNG", "PHÓ HIỆU TRƯỞNG", "GIÁM ĐỐC SỞ", "TRƯỞNG ĐOÀN", "BÍ THƯ", "CÔNG CHỨC TƯ PHÁP - HỘ TỊCH",
+)  # fmt: skip
+_OFFICE_WORDS = {w for o in OFFICES for w in match_key(o).split()} | {
+    "van",
+    "phong",
+    "ubnd",
+    "so",
+    "thuong",
+    "truc",
+}
+_AUTHORITY = re.compile(r"^\s*(TM|KT|TL|TUQ|Q|QUYỀN|THỪA LỆNH|THỪA ỦY QUYỀN)\s*[.,:]\s*", re.IGNORECASE)
+
+# Level words at the start of an agency's place part, longest first ("THỊ XÃ" before "XÃ").
+_LEVELS: tuple[tuple[str, Cap], ...] = (
+    ("THÀNH PHỐ HÀ NỘI", Cap.TINH), ("THÀNH PHỐ HỒ CHÍ MINH", Cap.TINH), ("THÀNH PHỐ HẢI PHÒNG", Cap.TINH),
+    ("THÀNH PHỐ ĐÀ NẴNG", Cap.TINH), ("THÀNH PHỐ CẦN THƠ", Cap.TINH), ("THÀNH PHỐ HUẾ", Cap.TINH),
+    ("TỈNH", Cap.TINH), ("THÀNH PHỐ", Cap.HUYEN), ("THỊ XÃ", Cap.HUYEN), ("HUYỆN", Cap.HUYEN),
+    ("QUẬN", Cap.HUYEN), ("THỊ TRẤN", Cap.XA), ("PHƯỜNG", Cap.XA), ("XÃ", Cap.XA),
+)  # fmt: skip
+# Agencies under a People's Committee whose level follows from their kind.
+_SUB_AGENCY_LEVEL: tuple[tuple[str, Cap | None], ...] = (
+    ("SỞ", Cap.TINH), ("PHÒNG", Cap.HUYEN), ("BAN", None), ("CHI CỤC", None), ("CỤC", None),
+    ("TRUNG TÂM", None), ("VĂN PHÒNG", None), ("THANH TRA", None), ("TRƯỜNG", None), ("BỆNH VIỆN", None),
+    ("ĐÀI", None), ("HỘI ĐỒNG", None), ("KHO BẠC", None), ("CÔNG AN", None),
+)  # fmt: skip
+
+_DATE = re.compile(
+    r"(?:^|(?P<place>[^,]*?)\s*[,.])\s*\bn\w{0,3}y\s*(?P<d>[0-9OoIl]{1,2})\s+th\w{1,4}\s*(?P<m>[0-9OoIl]{1,2})\s+"
+    r"n\w{1,3}\s*(?P<y>[0-9OoIl]{4})\b"
+)
+_SO_PREFIX = re.compile(r"(?:^|[\s\W])(s[o0ô6ố]|sỗ|sổ|sọ)\s*[:;.,]?\s*(?=[0-9OoIl]{0,6}\s*/)", re.IGNORECASE)
+_CODE_PIECE = re.compile(r"^(?:[A-ZĐ0-9]+|TTr|CTr|TTh|QyĐ|Tr)+$")
+_VV = re.compile(r"^\W*v\s*/\s*v\b\.?\s*", re.IGNORECASE)
+_BODY_START = (
+    "can cu", "kinh gui", "thuc hien", "theo de nghi", "xet de nghi", "ngay ", "ma so", "dang ky lan dau",
+    "tran trong", "chu tri", "dieu ", "noi nhan", "de ", "nham ", "qua ", "1. ", "i. ", "cap cho",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One text line of a page; ``para`` changes where the OCR saw a paragraph or block break."""
+
+    text: str
+    para: int = 0
+
+
+# ---------------------------------------------------------------------------------------------
+# public API
+
+
+def extract_metadata(pages: Sequence[OcrPage]) -> DocumentMetadata:
+    """The contract's metadata from OCR pages (word boxes used where present).
+
+    With boxes, each OCR line is cut where a wide horizontal gap separates the two header columns
+    (Tesseract often reads "ỦY BAN NHÂN DÂN  CỘNG HÒA XÃ HỘI…" as one line) and paragraph breaks
+    are kept; without boxes the page text is parsed as :func:`extract_metadata_from_text` does.
+    """
+    line_pages = [_lines_from_words(p) if p.words else _lines_from_text(p.text) for p in pages]
+    return _extract(line_pages, so_trang=len(pages))
+
+
+def extract_metadata_from_text(page_texts: Sequence[str]) -> DocumentMetadata:
+    """The contract's metadata from plain page texts (lines separated by "\\n"; blank lines break
+    paragraphs). Never raises on odd text: a field it cannot read is None."""
+    return _extract([_lines_from_text(t) for t in page_texts], so_trang=len(page_texts))
+
+
+# ---------------------------------------------------------------------------------------------
+# lines
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"[ \t]+", " ", normalize_lookalikes(text)).strip()
+
+
+def _lines_from_text(text: str) -> list[_Line]:
+    out: list[_Line] = []
+    para = 0
+    for raw in (text or "").split("\n"):
+        line = _clean(raw)
+        if not line:
+            para += 1
+            continue
+        out.append(_Line(line, para))
+    return out
+
+
+def _lines_from_words(page: OcrPage) -> list[_Line]:
+    """Rebuild lines from word boxes, splitting a line at gaps wider than a column gutter."""
+    groups: dict[tuple[int, int, int], list[OcrWord]] = {}
+    for w in page.words:
+        if w.text.strip():
+            groups.setdefault((w.block, w.paragraph, w.line), []).append(w)
+    if not groups:
+        return _lines_from_text(page.text)
+    heights = [w.height for ws in groups.values() for w in ws if w.height > 0]
+    med_h = statistics.median(heights) if heights else 20
+    gap_limit = max(3.0 * med_h, 0.06 * page.width)
+    segments: list[tuple[int, int, tuple[int, int], str]] = []
+    for (block, para, _), ws in groups.items():
+        ws = sorted(ws, key=lambda w: w.left)
+        seg: list[OcrWord] = [ws[0]]
+        for prev, cur in zip(ws, ws[1:], strict=False):
+            if cur.left - (prev.left + prev.width) > gap_limit:
+                segments.append(_segment(seg, block, para))
+                seg = []
+            seg.append(cur)
+        segments.append(_segment(seg, block, para))
+    segments.sort(key=lambda s: (s[0], s[1]))
+    out: list[_Line] = []
+    para_ids: dict[tuple[int, int], int] = {}
+    for _, _, key, text in segments:
+        line = _clean(text)
+        if line:
+            out.append(_Line(line, para_ids.setdefault(key, len(para_ids))))
+    return out
+
+
+def _segment(ws: list[OcrWord], block: int, para: int) -> tuple[int, int, tuple[int, int], str]:
+    top = min(w.top for w in ws)
+    height = max(w.top + w.height for w in ws) - top
+    # Row position rounded to half a line so words of one visual row sort left to right.
+    return top + height // 2, ws[0].left, (block, para), " ".join(w.text for w in ws)
+
+
+# ---------------------------------------------------------------------------------------------
+# the parser
+
+
+def _extract(line_pages: Sequence[Sequence[_Line]], so_trang: int) -> DocumentMetadata:
+    first = list(line_pages[0]) if line_pages else []
+    header = _parse_header(first)
+    all_text = "\n".join(ln.text for page in line_pages for ln in page)
+    dia_danh = _verify_place(header.place, header, all_text)
+    agency, parent = _agency(header.agency_lines, dia_danh)
+    cap = _level(agency, parent)
+    signer = _signer(list(line_pages[-1]) if line_pages else [])
+    fields = {
+        "so_ky_hieu": header.so_ky_hieu,
+        "ngay_ban_hanh": header.date,
+        "dia_danh": dia_danh,
+        "co_quan_ban_hanh": agency,
+        "co_quan_chu_quan": parent,
+        "cap": cap,
+        "loai_van_ban": header.doc_type,
+        "trich_yeu": header.trich_yeu,
+        "nguoi_ky": signer[0],
+        "chuc_vu_nguoi_ky": signer[1],
+        "so_trang": so_trang or None,
+    }
+    return DocumentMetadata(**{k: nfc(v) if isinstance(v, str) else v for k, v in fields.items()})
+
+
+@dataclass
+class _Header:
+    agency_lines: list[str]
+    so_ky_hieu: str | None = None
+    date: dt.date | None = None
+    place: str | None = None
+    doc_type: str | None = None
+    trich_yeu: str | None = None
+
+
+def _split_motto(text: str) -> tuple[str, str | None]:
+    """``(left part, motto found)``: a line cut where a motto line starts inside it."""
+    for motto in (MOTTO_1, MOTTO_2):
+        if len(match_key(text)) < 0.7 * len(match_key(motto)):
+            continue
+        span = find_phrase(text, motto, 0.78)
+        if span is None:
+            continue
+        left = text[: span[0]].strip()
+        # "CỘNG HÒA" must start a column, not sit inside a body sentence.
+        if len(match_key(text[span[0] :])) <= len(match_key(motto)) * 1.4:
+            return left, motto
+    return text, None
+
+
+def _parse_header(lines: list[_Line]) -> _Header:
+    """Read the header band of page 1: agency block, Số, place/date, type name and trích yếu."""
+    head = lines[:40]
+    header = _Header(agency_lines=[])
+    motto_idx: int | None = None
+    so_idx: int | None = None
+    date_idx: int | None = None
+    left_parts: list[tuple[int, str]] = []
+    for i, ln in enumerate(head):
+        text = ln.text
+        left, motto = _split_motto(text)
+        if motto is not None:
+            motto_idx = i if motto_idx is None else motto_idx
+        so = _parse_so(left) if so_idx is None else None
+        if so is not None:
+            so_idx = i
+            header.so_ky_hieu, rest = so
+            left = ""
+            text_after = rest
+        else:
+            text_after = left
+        near = [x for x in (so_idx, motto_idx) if x is not None]
+        if date_idx is None and (not near or i <= min(near) + 8):
+            parsed = _parse_date(text_after)
+            if parsed is None and header.place is None and (so is not None or motto_idx is not None):
+                header.place = _parse_place_only(text_after)
+            if parsed is not None:
+                date_idx = i
+                header.date, header.place = parsed
+                if so is None:
+                    left = text_after[: _date_start(text_after)].strip() if header.place is None else ""
+        if so_idx is None and date_idx is None and left:
+            left_parts.append((i, left))
+        if so_idx is not None and date_idx is not None and i > max(so_idx, date_idx):
+            break
+    anchor = (
+        min(x for x in (motto_idx, so_idx, date_idx) if x is not None)
+        if (motto_idx is not None or so_idx is not None or date_idx is not None)
+        else None
+    )
+    if anchor is not None or so_idx is not None:
+        header.agency_lines = _agency_block(left_parts, anchor, so_idx)
+    start = max(x for x in (so_idx, date_idx, motto_idx, -1) if x is not None) + 1
+    if so_idx is not None or date_idx is not None:
+        _type_and_subject(head, so_idx, date_idx, start, header)
+    return header
+
+
+def _agency_block(left_parts: list[tuple[int, str]], anchor: int | None, so_idx: int | None) -> list[str]:
+    """The caps lines of the agency block: left column parts above the Số line, bottom up."""
+    stop = so_idx if so_idx is not None else (anchor + 4 if anchor is not None else 0)
+    block: list[str] = []
+    for i, text in reversed(left_parts):
+        if i >= stop:
+            continue
+        text = _strip_junk(text)
+        if not text:
+            if block:
+                break
+            continue
+        text = _strip_junk_tokens(text)
+        letters = [c for c in text if c.isalpha()]
+        if len(letters) < 4 or not is_upper_text(text, 0.9) or not _looks_like_caps_words(text):
+            if block:
+                break
+            continue
+        if match_key(text) in {match_key(MOTTO_1), match_key(MOTTO_2)}:
+            continue
+        block.append(text)
+        if len(block) >= 5:
+            break
+    return list(reversed(block))
+
+
+def _is_word_char(c: str) -> bool:
+    return c.isdigit() or unicodedata.category(c) in ("Lu", "Ll")
+
+
+def _strip_junk_tokens(text: str) -> str:
+    """Drop trailing tokens that hold a character no agency name has ("==QQQ", "J1", "K¬")."""
+    tokens = text.split()
+    while tokens and not re.fullmatch(r"[^\W\d_]+(?:'[^\W\d_]+)?[,.]?|\d{1,3}|-|&", tokens[-1]):
+        tokens.pop()
+    return " ".join(tokens)
+
+
+def _looks_like_caps_words(text: str) -> bool:
+    """Caps words of a name: letters (with ' , -), few one-letter tokens."""
+    tokens = text.split()
+    if not tokens or any(not re.fullmatch(r"[^\W\d_]+(?:'[^\W\d_]+)?[,.]?|-|&|\d{1,3}", t) for t in tokens):
+        return False
+    words = [t for t in tokens if not t.isdigit() and t not in {"-", "&"}]
+    if any(not is_vietnamese_word(t) or t.strip(",.") != t.strip(",.").upper() for t in words):
+        return False
+    singles = sum(len(t) == 1 and t not in {"-", "&"} for t in tokens)
+    return singles * 3 <= len(tokens) or len(tokens) <= 2 and singles <= 1
+
+
+def _strip_junk(text: str) -> str:
+    """Drop OCR specks around a header line: non-letter tokens and stray lower-case letters."""
+    tokens = text.split()
+    while tokens and (
+        not any(c.isalpha() for c in tokens[0]) or (len(tokens[0]) <= 2 and tokens[0].islower())
+    ):
+        tokens.pop(0)
+    while (
+        tokens
+        and tokens[-1] != "-"
+        and (not any(c.isalnum() for c in tokens[-1]) or (len(tokens[-1]) <= 2 and tokens[-1].islower()))
+    ):
+        tokens.pop()
+    text = " ".join(tokens)
+    return re.sub(r"[-_=~.*]{3,}", "", text).strip(" *`'\"_~=")
+
+
+def _parse_so(text: str) -> tuple[str, str] | None:
+    """``(số ký hiệu, rest of the line)`` from "Số: 392/KH-UBND …", tolerant of "S6:" and stray spaces."""
+    m = _SO_PREFIX.search(text)
+    if not m or m.start() > 12 or sum(c.isalpha() for c in text[: m.start()]) > 3:
+        return None
+    rest = text[m.end() :]
+    nm = re.match(r"([0-9OoIl]{1,6})\s*/\s*", rest)
+    if not nm:
+        return None
+    number = fix_digits(nm.group(1))
+    if number is None:
+        return None
+    pos = nm.end()
+    pieces: list[str] = []
+    seps: list[str] = []
+    while True:
+        pm = re.match(r"([A-Za-zĐđ0-9]+)", rest[pos:])
+        if not pm or not _CODE_PIECE.match(_fix_code_piece(pm.group(1))):
+            break
+        pieces.append(_fix_code_piece(pm.group(1)))
+        pos += pm.end()
+        sm = re.match(r"\s*([-/])\s*(?=[A-Za-zĐđ0-9])", rest[pos:])
+        if not sm:
+            break
+        nxt = re.match(r"[A-Za-zĐđ0-9]+", rest[pos + sm.end() :])
+        if not nxt or not _CODE_PIECE.match(_fix_code_piece(nxt.group(0))):
+            break
+        seps.append(sm.group(1))
+        pos += sm.end()
+    if not pieces:
+        return None
+    code = pieces[0] + "".join(s + p for s, p in zip(seps, pieces[1:], strict=False))
+    return f"{number}/{code}", rest[pos:].strip(" _-.,;:")
+
+
+def _fix_code_piece(piece: str) -> str:
+    """ "TIr" is an OCR reading of the type code "TTr" (there is no code with "Ir")."""
+    return re.sub(r"I(?=r$)", "T", piece)
+
+
+def _date_start(text: str) -> int:
+    m = re.search(r"\bn\w{0,3}y\s*[0-9OoIl]{1,2}\s+th", text)
+    return m.start() if m else len(text)
+
+
+def _parse_date(text: str) -> tuple[dt.date, str | None] | None:
+    """``(date, place)`` from "<place>, ngày DD tháng MM năm YYYY"; the date must exist."""
+    m = _DATE.search(text)
+    if not m:
+        return None
+    parts = [fix_digits(m.group(x)) for x in ("d", "m", "y")]
+    if any(p is None for p in parts):
+        return None
+    d, mo, y = (int(p) for p in parts)  # type: ignore[arg-type]
+    if not 1945 <= y <= 2100:
+        return None
+    try:
+        date = dt.date(y, mo, d)
+    except ValueError:
+        return None
+    # The key words must really be ngày/tháng/năm, allowing one lost mark each.
+    segment = match_key(m.group(0)[len(m.group("place") or "") :])
+    if not re.search(r"ng\w?y \S+ th\w{2,3}g? \S+ n\w{1,2}m?", segment):
+        return None
+    place = _clean_place(m.group("place") or "")
+    return date, place
+
+
+def _parse_place_only(text: str) -> str | None:
+    """The place of a "<place>, ngày …" line whose date digits could not be read."""
+    m = re.search(r"^(?P<place>[^,]{2,40}),\s*ng\w{0,2}y\b", text)
+    return _clean_place(m.group("place")) if m else None
+
+
+def _clean_place(text: str) -> str | None:
+    text = text.strip(" ,.;:-_*'\"")
+    tokens = text.split()
+    # Keep the capitalised words right before ", ngày".
+    kept: list[str] = []
+    for tok in reversed(tokens):
+        if re.fullmatch(r"[A-ZĐÂĂÊÔƠƯÁÀẢÃẠ-ỹ][\w']*|\d{1,3}", tok) and (tok[0].isupper() or tok.isdigit()):
+            kept.append(tok)
+        else:
+            break
+    while kept and kept[-1].isdigit():
+        kept.pop()
+    if not kept or len(kept) > 5 or not all(t.isdigit() or is_vietnamese_word(t) for t in kept):
+        return None
+    place = re.sub(
+        r"(?<=[^\W\d_])I",
+        lambda m: "l" if m.string[m.start() - 1].islower() else "I",
+        " ".join(reversed(kept)),
+    )
+    return place if any(c.islower() for c in place) else None
+
+
+def _type_and_subject(
+    head: list[_Line], so_idx: int | None, date_idx: int | None, start: int, h: _Header
+) -> None:
+    """Find the type name (or a công văn's "V/v") and join the trích yếu lines."""
+    # Công văn: "V/v …" right under the Số line (possibly interleaved with the date line).
+    if so_idx is not None:
+        for i in range(so_idx + 1, min(so_idx + 4, len(head))):
+            text = head[i].text
+            vv = _VV.match(text)
+            if vv:
+                h.doc_type = CONG_VAN
+                body = [text[vv.end() :]]
+                para = head[i].para
+                for ln in head[i + 1 : i + 6]:
+                    if _parse_date(ln.text) is not None:
+                        continue
+                    if ln.para != para or _is_body_start(ln.text) or _is_upper_line(ln.text):
+                        break
+                    if match_key(ln.text).startswith("kinh gui"):
+                        break
+                    body.append(ln.text)
+                subject = _join(body)
+                h.trich_yeu = f"V/v {subject}" if subject else None
+                return
+    for i in range(start, min(start + 6, len(head))):
+        text = _strip_junk(head[i].text)
+        doc_type = _match_type(text)
+        if doc_type is None:
+            continue
+        h.doc_type = doc_type
+        h.trich_yeu = _subject(head[i + 1 : i + 8])
+        return
+
+
+def _match_type(text: str) -> str | None:
+    if not text or not _is_upper_line(text) or len(text) > 60:
+        return None
+    key = match_key(text).rstrip(" :.")
+    for t in sorted(DOC_TYPES, key=len, reverse=True):
+        tk = match_key(t)
+        if key == tk:
+            return t
+        if key.startswith(tk + " ") and t.startswith("GIẤY"):
+            return t + text[len(t) :] if match_key(text[: len(t)]) == tk else None
+    hit = best_phrase(text.rstrip(" :."), DOC_TYPES, 0.8)
+    if hit is None:
+        return None
+    # A lost-letter reading must keep the consonant skeleton of the type name.
+    skeleton = re.sub(r"[aeiouy ]", "", key)
+    if re.sub(r"[aeiouy ]", "", match_key(hit[0])) != skeleton:
+        return None
+    return hit[0]
+
+
+def _is_upper_line(text: str) -> bool:
+    return is_upper_text(text, 0.9) and sum(c.isalpha() for c in text) >= 3
+
+
+def _is_body_start(text: str) -> bool:
+    key = match_key(text)
+    return any(key.startswith(s) for s in _BODY_START) or text.rstrip().endswith(":")
+
+
+def _subject(lines: Sequence[_Line]) -> str | None:
+    """Trích yếu lines after the type name: same case style, no body opener, wrapped not ended."""
+    out: list[str] = []
+    caps: bool | None = None
+    width = 0
+    for ln in lines:
+        text = _strip_trailing_junk(ln.text)
+        if not text:
+            break
+        upper = _is_upper_line(text)
+        if out:
+            if ln.para != lines[0].para:
+                break
+            if upper != caps or (not upper and _is_body_start(text)):
+                break
+            # A line well short of the widest subject line ended the subject; a longer one is body.
+            if len(out[-1]) + 1 + len(text.split()[0]) <= width * 0.85 or len(text) > width * 1.1 + 2:
+                break
+        else:
+            if (not upper and _is_body_start(text)) or _match_type(text):
+                return None
+            caps = upper
+        out.append(text)
+        width = max(width, len(text))
+    subject = _join(out)
+    # A trích yếu never ends a sentence: a full stop means OCR lost it and this is the body.
+    if subject.endswith(".") and not subject.endswith("./."):
+        return None
+    return _join(out) or None
+
+
+def _strip_trailing_junk(text: str) -> str:
+    """Drop OCR specks: tokens without a letter or digit ("ˆ", "# $"), keeping - / & ( )."""
+    keep = {"-", "/", "&", "(", ")", "+"}
+    tokens = [t for t in text.split() if any(_is_word_char(c) for c in t) or t in keep]
+    while tokens and tokens[-1] in keep - {")"}:
+        tokens.pop()
+    return " ".join(tokens)
+
+
+def _join(parts: list[str]) -> str:
+    return re.sub(r"\s+", " ", " ".join(p.strip() for p in parts)).strip()
+
+
+# ---------------------------------------------------------------------------------------------
+# agency, place, level
+
+
+def _verify_place(place: str | None, header: _Header, all_text: str) -> str | None:
+    """Keep the place only if the document confirms it (agency block or repeated in the text)."""
+    if not place:
+        return None
+    pkey = match_key(place)
+    if len(pkey) < 2:
+        return None
+    block_key = match_key(" ".join(header.agency_lines))
+    if block_key.endswith(pkey) or f" {pkey} " in f" {block_key} ":
+        return place
+    count = all_text.casefold().count(place.casefold())
+    return place if count >= 2 else None
+
+
+def _canonical_agency_line(text: str) -> str:
+    text = normalize_tone_placement(text)
+    key = match_key(text)
+    if key.startswith("ubnd"):
+        return "UBND" + text[4:]
+    words = text.split()
+    for n in (4, 3, 5):
+        if len(words) >= n and best_phrase(" ".join(words[:n]), [UBND], 0.8):
+            rest = " ".join(words[n:])
+            return f"{UBND} {_canonical_level(rest)}".strip()
+    return text
+
+
+def _canonical_level(text: str) -> str:
+    words = text.split()
+    for level, _ in _LEVELS:
+        n = len(level.split())
+        if n > 1 and level.startswith("THÀNH PHỐ ") and len(level.split()) > 2:
+            continue
+        head = " ".join(words[:n])
+        exact = match_key(head) == match_key(level)
+        if len(words) > n and (exact or (len(match_key(level)) >= 4 and best_phrase(head, [level], 0.8))):
+            return " ".join([level, *words[n:]])
+    return text
+
+
+def _agency(lines: list[str], dia_danh: str | None) -> tuple[str | None, str | None]:
+    """``(co_quan_ban_hanh, co_quan_chu_quan)``: the parent UBND line(s) split off a Sở/Phòng."""
+    if not lines:
+        return None, None
+    split = None
+    for i in range(1, len(lines)):
+        first = match_key(lines[i]).split()
+        if first and any(
+            match_key(kind).split() == first[: len(kind.split())] for kind, _ in _SUB_AGENCY_LEVEL
+        ):
+            parent_key = match_key(" ".join(lines[:i]))
+            if parent_key.startswith(("uy ban", "ubnd")):
+                split = i
+                break
+    lines = [ln.rstrip(" ,.;:") for ln in lines]
+    if split is None:
+        agency = _canonical_agency_line(_join(lines))
+        parent = ""
+    else:
+        agency = _canonical_kind(_join(lines[split:]))
+        parent = _canonical_agency_line(_join(lines[:split]))
+    agency = _fix_place_part(agency, dia_danh)
+    parent = _fix_place_part(parent, dia_danh) if parent else parent
+    if not _complete_agency(agency) or (parent and not _complete_agency(parent)):
+        return None, None
+    return agency, parent
+
+
+def _canonical_kind(name: str) -> str:
+    """ "SƠ GIÁO DỤC…" → "SỞ GIÁO DỤC…": the kind word's marks are fixed, the rest is kept."""
+    words = name.split()
+    for kind, _ in _SUB_AGENCY_LEVEL:
+        n = len(kind.split())
+        if match_key(" ".join(words[:n])) == match_key(kind):
+            return " ".join([kind, *words[n:]])
+    return name
+
+
+def _complete_agency(name: str) -> bool:
+    """A People's Committee needs its level and place; anything else must start with a known kind."""
+    key = match_key(name)
+    for prefix in ("uy ban nhan dan ", "ubnd "):
+        if key.startswith(prefix):
+            rest = key[len(prefix) :]
+            return any(rest.startswith(match_key(level) + " ") for level, _ in _LEVELS)
+    kinds = [match_key(kind) for kind, _ in _SUB_AGENCY_LEVEL] + ["hoi dong nhan dan"]
+    return any(key.startswith(k + " ") for k in kinds) and len(key.split()) >= 2
+
+
+def _il_key(text: str) -> str:
+    return match_key(text).replace("l", "i").replace("1", "i")
+
+
+def _fix_place_part(agency: str, dia_danh: str | None) -> str:
+    """Use the confirmed place name's spelling where the caps agency line reads it nearly alike.
+
+    Tesseract drops stacked marks in caps ("SA THÂY") and confuses I/l; when the agency's last words
+    and the place differ only so, the place (read in mixed case, more reliably) gives the spelling.
+    """
+    if not dia_danh:
+        return agency
+    place_up = dia_danh.upper()
+    for prefix in (UBND, "UBND"):
+        if agency.startswith(prefix + " "):
+            rest = _il_key(agency[len(prefix) :]).replace(" ", "")
+            for level, _ in _LEVELS:
+                if rest == _il_key(level + place_up).replace(" ", ""):
+                    return f"{prefix} {level} {place_up}"
+    n = len(place_up.split())
+    words = agency.split()
+    if len(words) <= n:
+        return agency
+    tail = " ".join(words[-n:])
+    if tail != place_up and _il_key(tail) == _il_key(place_up):
+        return " ".join([*words[:-n], place_up])
+    return agency
+
+
+def _level(agency: str | None, parent: str | None) -> Cap | None:
+    if not agency:
+        return None
+    key = match_key(agency)
+    for kind, cap in _SUB_AGENCY_LEVEL:
+        if key.startswith(match_key(kind) + " "):
+            if cap is not None:
+                return cap
+            return _level(parent, None) if parent else None
+    for prefix in ("uy ban nhan dan ", "ubnd ", "hoi dong nhan dan "):
+        if key.startswith(prefix):
+            rest = key[len(prefix) :]
+            for level, cap in _LEVELS:
+                if rest.startswith(match_key(level) + " "):
+                    return cap
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# signer
+
+
+def _signer(lines: list[_Line]) -> tuple[str | None, str | None]:
+    """``(nguoi_ky, chuc_vu_nguoi_ky)`` from the signer block at the end of the last page.
+
+    Raw OCR puts the signer column to the right of the "Nơi nhận" items, so the office line is
+    looked for in the right part of each of the last lines, not only right above the name. The
+    office is the last title line that has no authority prefix (TM./KT./TL.); after "KT. X" it must
+    be a deputy's title, and a second bare title line means a prefix was lost, so the reading is
+    only trusted when it is consistent.
+    """
+    tail = [ln.text for ln in lines[-16:]]
+    name = None
+    name_idx = len(tail)
+    for i in range(len(tail) - 1, max(-1, len(tail) - 5), -1):
+        candidate = _name(tail[i])
+        if candidate:
+            name_idx, name = i, candidate
+            break
+        if _office(_right_part(tail[i])) is not None:
+            break
+    titles: list[tuple[str, str | None]] = []  # (authority prefix or "", office)
+    for text in tail[:name_idx]:
+        right = _right_part(text)
+        if not right:
+            continue
+        auth = _AUTHORITY.match(right)
+        if auth:
+            titles.append((auth.group(1).upper(), None))
+            continue
+        office = _office(right)
+        if office:
+            titles.append(("", office))
+    if not titles or titles[-1][1] is None:
+        return name, None
+    office = titles[-1][1]
+    before = titles[-2] if len(titles) >= 2 else None
+    if before is not None:
+        deputy = office.startswith(("PHÓ ", "CHÁNH ")) or before[0] in ("TL", "TUQ")
+        if before[0] == "KT" and not office.startswith("PHÓ "):
+            return name, None
+        if before[0] == "" and not deputy:
+            return name, None
+    return name, office
+
+
+def _name(text: str) -> str | None:
+    text = _strip_trailing_junk(text).strip(" .")
+    words = text.split()
+    if not 2 <= len(words) <= 6:
+        return None
+    if any(not _is_name_word(w) for w in words):
+        return None
+    # Words of a name are Vietnamese syllables; a caps office line or "Lưu: VT" is not a name.
+    if is_upper_text(text, 0.8) or ":" in text:
+        return None
+    return text
+
+
+def _is_name_word(word: str) -> bool:
+    """A capitalised syllable: "Thị", "Yă", or with an apostrophe "H'Bia", "K'Ré"."""
+    parts = word.split("'")
+    if len(parts) > 2 or not all(p.isalpha() for p in parts if p) or not parts[-1]:
+        return False
+    if not word[0].isupper() or not is_vietnamese_word(word):
+        return False
+    return all(p[1:].islower() or len(p) <= 1 for p in parts if p)
+
+
+def _right_part(text: str) -> str:
+    """The signer-column part of a line that may start with a "Nơi nhận" item."""
+    key = match_key(text)
+    if key.startswith(("noi nhan", "luu")) or text.lstrip().startswith(("-", "=", "+")):
+        m = re.search(r"[;:.]\s*(?=[^;:]*$)", text)
+        if not m:
+            return ""
+        right = text[m.end() :]
+        right = re.sub(r"^[^A-ZĐÀ-Ỹ]*(?=[A-ZĐÀ-Ỹ])", "", right)
+        return right.strip(" >")
+    return text.strip()
+
+
+def _office(text: str) -> str | None:
+    text = _strip_junk(text)
+    if not text or not _is_upper_line(text):
+        return None
+    hit = best_phrase(text, OFFICES, 0.75)
+    # A reading that lost its first letters may have lost a "PHÓ" too: only trust a clean start.
+    if hit and match_key(text)[:2] == match_key(hit[0])[:2]:
+        return hit[0]
+    words = match_key(text).split()
+    if 1 <= len(words) <= 6 and all(w in _OFFICE_WORDS for w in words):
+        return normalize_tone_placement(text)
+    return None

@@ -1,0 +1,322 @@
+"""Pages from input files: type by magic bytes, then one image per page.
+
+Scanners hand us PNG, JPEG, (multi-page) TIFF or image-only PDF. Everything downstream works on
+``PageImage`` (a numpy array plus its dpi), so this is the one place that knows file formats.
+For a PDF we take each page's embedded scan image as it is (no resampling, and a JPEG keeps its
+original bytes so the PDF builder can embed it unchanged); only pages without one usable image
+are rendered with poppler's ``pdftoppm``. Every library failure becomes an error of
+``schemas.errors`` so a bad scan is quarantined with a reason instead of crashing a flow.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, ImageSequence
+
+from schemas.errors import CorruptFile, EmptyFile, EncryptedPdf, LimitExceeded, SohoaError, UnsupportedFileType
+
+DEFAULT_DPI = 300
+RENDER_DPI = 300
+PDFTOPPM_TIMEOUT_S = 120
+_COMMON_DPI = (72, 96, 100, 120, 150, 200, 240, 250, 300, 350, 400, 600, 1200)
+_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf"}
+
+
+@dataclass(frozen=True, eq=False)
+class PageImage:
+    """One page as pixels.
+
+    ``image`` is uint8, HxW (gray) or HxWx3 in BGR order (OpenCV's). ``encoded`` holds the page's
+    original compressed bytes when it is a JPEG that needs no rotation, so the archived PDF can
+    embed the scanner's bytes unchanged; ``encoded_format`` is then ``"jpeg"``.
+    """
+
+    index: int
+    image: np.ndarray
+    dpi: int
+    encoded: bytes | None = None
+    encoded_format: str | None = None
+
+    @property
+    def width(self) -> int:
+        return int(self.image.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.image.shape[0])
+
+
+def sniff_kind(data: bytes) -> str:
+    """The file type from its first bytes ("pdf" | "tiff" | "jpeg" | "png"), never from its name."""
+    if not data:
+        raise EmptyFile("0 bytes")
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return "tiff"
+    # The PDF spec lets the header sit anywhere in the first 1024 bytes.
+    if b"%PDF-" in data[:1024]:
+        return "pdf"
+    raise UnsupportedFileType(f"unrecognised header {data[:8]!r}")
+
+
+def load_pages(data: bytes, *, max_pages: int = 500, max_pixels: int = 200_000_000) -> list[PageImage]:
+    """Decode every page of one input file.
+
+    Raises ``EmptyFile``, ``UnsupportedFileType``, ``CorruptFile``, ``EncryptedPdf`` or
+    ``LimitExceeded`` (more than ``max_pages`` pages, or a page over ``max_pixels`` pixels).
+    """
+    kind = sniff_kind(data)
+    try:
+        if kind == "pdf":
+            return _load_pdf(data, max_pages=max_pages, max_pixels=max_pixels)
+        return _load_raster(data, kind, max_pages=max_pages, max_pixels=max_pixels)
+    except SohoaError:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise LimitExceeded(f"{kind}: {exc}") from exc
+    except MemoryError as exc:
+        raise LimitExceeded(f"{kind}: out of memory while decoding") from exc
+    except Exception as exc:  # any library failure on a damaged file
+        raise CorruptFile(f"{kind} could not be decoded: {type(exc).__name__}: {exc}") from exc
+
+
+def load_document(path: Path, **limits: int) -> list[PageImage]:
+    """Pages of one document: a file, or a folder of page images in natural name order (p2 < p10).
+
+    ``limits`` are ``max_pages`` / ``max_pixels`` as for :func:`load_pages`; ``max_pages`` counts
+    the whole folder.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CorruptFile(f"cannot read {path.name}: {exc}") from exc
+        return load_pages(data, **limits)
+    files = sorted(
+        (p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")),
+        key=lambda p: _natural_key(p.name),
+    )
+    files = [p for p in files if p.suffix.lower() in _IMAGE_SUFFIXES]
+    if not files:
+        raise EmptyFile(f"folder {path.name} holds no page images")
+    max_pages = limits.get("max_pages", 500)
+    pages: list[PageImage] = []
+    for f in files:
+        for page in load_document(f, **limits):
+            pages.append(_reindex(page, len(pages)))
+            if len(pages) > max_pages:
+                raise LimitExceeded(f"more than {max_pages} pages in folder {path.name}")
+    return pages
+
+
+# --- raster images -----------------------------------------------------------------------
+
+
+def _load_raster(data: bytes, kind: str, *, max_pages: int, max_pixels: int) -> list[PageImage]:
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        img = Image.open(io.BytesIO(data))
+        n_frames = getattr(img, "n_frames", 1)
+        if n_frames > max_pages:
+            raise LimitExceeded(f"{n_frames} pages, limit {max_pages}")
+        pages = []
+        for i, frame in enumerate(ImageSequence.Iterator(img)):
+            _check_pixels(frame.size, max_pixels)
+            frame.load()  # decode now, so truncation shows up here
+            orientation = frame.getexif().get(0x0112, 1) if kind in ("jpeg", "tiff") else 1
+            upright = ImageOps.exif_transpose(frame) if orientation not in (0, 1) else frame
+            dpi = _dpi_from_info(frame.info.get("dpi"))
+            encoded = None
+            if kind == "jpeg" and orientation in (0, 1) and upright.mode in ("L", "RGB"):
+                encoded = data
+            pages.append(
+                PageImage(
+                    index=i,
+                    image=_to_array(upright),
+                    dpi=dpi,
+                    encoded=encoded,
+                    encoded_format="jpeg" if encoded is not None else None,
+                )
+            )
+    return pages
+
+
+def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
+    w, h = size
+    if w <= 0 or h <= 0:
+        raise CorruptFile(f"image has no pixels ({w}x{h})")
+    if w * h > max_pixels:
+        raise LimitExceeded(f"page of {w}x{h} = {w * h} pixels, limit {max_pixels}")
+
+
+def _to_array(img: Image.Image) -> np.ndarray:
+    """uint8 gray for gray/bilevel scans (a third of the memory), BGR for anything with colour."""
+    if img.mode in ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F"):
+        if img.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+            arr = np.asarray(img, dtype=np.float64)
+            top = arr.max() or 1.0
+            return np.ascontiguousarray((arr * (255.0 / top)).clip(0, 255).astype(np.uint8))
+        return np.ascontiguousarray(np.asarray(img.convert("L"), dtype=np.uint8))
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(white, rgba)
+    rgb = np.asarray(img.convert("RGB"), dtype=np.uint8)
+    return np.ascontiguousarray(rgb[:, :, ::-1])
+
+
+def _dpi_from_info(dpi: object) -> int:
+    """File metadata dpi, snapped to a common scanner value; 300 when absent or absurd."""
+    try:
+        x = float(dpi[0]) if isinstance(dpi, tuple | list) else float(dpi)  # type: ignore[arg-type]
+    except (TypeError, ValueError, IndexError):
+        return DEFAULT_DPI
+    return _snap_dpi(x) if x >= 50 else DEFAULT_DPI
+
+
+def _snap_dpi(x: float) -> int:
+    """PNG stores dots per metre and PDFs give fractional sizes: 299.9994 means 300."""
+    if not 20 <= x <= 4800:
+        return DEFAULT_DPI
+    for common in _COMMON_DPI:
+        if abs(x - common) <= 0.02 * common:
+            return common
+    return int(round(x))
+
+
+# --- PDF ---------------------------------------------------------------------------------
+
+
+def _load_pdf(data: bytes, *, max_pages: int, max_pixels: int) -> list[PageImage]:
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            # A PDF with only an owner password (print/copy restrictions) opens with ""; we read its
+            # images and build a new PDF, so that is fine. A user password is not.
+            try:
+                ok = reader.decrypt("")
+            except Exception as exc:
+                raise EncryptedPdf(f"cannot decrypt: {exc}") from exc
+            if not ok:
+                raise EncryptedPdf("the PDF needs a password to open")
+        n = len(reader.pages)
+    except SohoaError:
+        raise
+    except (PdfReadError, Exception) as exc:
+        raise CorruptFile(f"PDF structure unreadable: {type(exc).__name__}: {exc}") from exc
+    if n == 0:
+        raise CorruptFile("PDF has no pages")
+    if n > max_pages:
+        raise LimitExceeded(f"{n} pages, limit {max_pages}")
+    pages = []
+    for i, page in enumerate(reader.pages):
+        embedded = _embedded_page_image(page, i, max_pixels)
+        pages.append(embedded if embedded is not None else _render_page(data, i, max_pixels))
+    return pages
+
+
+def _embedded_page_image(page: object, index: int, max_pixels: int) -> PageImage | None:
+    """The page's scan image if the page is one image filling it; None means "render instead"."""
+    box = page.mediabox  # type: ignore[attr-defined]
+    w_pt, h_pt = float(box.width), float(box.height)
+    if w_pt <= 0 or h_pt <= 0:
+        raise CorruptFile(f"page {index + 1} has an empty media box")
+    rotate = int(page.get("/Rotate", 0) or 0) % 360  # type: ignore[attr-defined]
+    try:
+        images = list(page.images)  # type: ignore[attr-defined]
+    except Exception:
+        return None  # odd resources: let poppler draw it
+    if not images:
+        return None
+
+    def pixels(im: object) -> int:
+        xobj = im.indirect_reference.get_object() if getattr(im, "indirect_reference", None) else None  # type: ignore[attr-defined]
+        if xobj is not None:
+            return int(xobj.get("/Width", 0)) * int(xobj.get("/Height", 0))
+        return 0
+
+    best = max(images, key=pixels)
+    try:
+        img = best.image
+    except Exception:
+        return None  # a filter Pillow cannot decode (JBIG2, JPX...): poppler can
+    if img is None:
+        return None
+    _check_pixels(img.size, max_pixels)
+    img.load()
+    if rotate:
+        img = img.rotate(-rotate, expand=True)  # /Rotate is clockwise, PIL's rotate counter-clockwise
+    page_w_in, page_h_in = (h_pt, w_pt) if rotate in (90, 270) else (w_pt, h_pt)
+    page_w_in, page_h_in = page_w_in / 72.0, page_h_in / 72.0
+    # Only a full-page scan: the image's aspect must be the page's (else it is a logo on a text page).
+    if abs((img.width / img.height) / (page_w_in / page_h_in) - 1.0) > 0.03:
+        return None
+    dpi = _snap_dpi(img.width / page_w_in)
+    encoded = None
+    if not rotate and img.format == "JPEG" and img.mode in ("L", "RGB"):
+        encoded = best.data
+    return PageImage(
+        index=index,
+        image=_to_array(img),
+        dpi=dpi,
+        encoded=encoded,
+        encoded_format="jpeg" if encoded is not None else None,
+    )
+
+
+def _render_page(data: bytes, index: int, max_pixels: int) -> PageImage:
+    """Rasterise one PDF page with poppler at 300 dpi (pages that are not one scan image)."""
+    with tempfile.TemporaryDirectory(prefix="sohoa-pdftoppm-") as tmp:
+        src = Path(tmp) / "in.pdf"
+        src.write_bytes(data)
+        out_root = Path(tmp) / "page"
+        cmd = ["pdftoppm", "-r", str(RENDER_DPI), "-f", str(index + 1), "-l", str(index + 1)]
+        cmd += ["-png", "-singlefile", str(src), str(out_root)]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, timeout=PDFTOPPM_TIMEOUT_S, check=False)
+        except FileNotFoundError as exc:
+            raise CorruptFile("page needs rendering but poppler's pdftoppm is not installed") from exc
+        except subprocess.TimeoutExpired as exc:
+            raise LimitExceeded(f"rendering page {index + 1} took over {PDFTOPPM_TIMEOUT_S} s") from exc
+        out = out_root.with_suffix(".png")
+        if proc.returncode != 0 or not out.exists():
+            err = proc.stderr.decode("utf-8", "replace").strip()[:300]
+            raise CorruptFile(f"pdftoppm failed on page {index + 1}: {err}")
+        img = Image.open(out)
+        _check_pixels(img.size, max_pixels)
+        img.load()
+        return PageImage(index=index, image=_to_array(img), dpi=RENDER_DPI)
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _natural_key(name: str) -> list[object]:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name.casefold())]
+
+
+def _reindex(page: PageImage, index: int) -> PageImage:
+    if page.index == index:
+        return page
+    return PageImage(
+        index=index, image=page.image, dpi=page.dpi, encoded=page.encoded, encoded_format=page.encoded_format
+    )
