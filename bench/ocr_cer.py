@@ -25,7 +25,9 @@ def _doc_inputs(corpus: Path, only: set[str]) -> dict[str, Path]:
         docid = gt.name[: -len(".gt.json")]
         if only and docid not in only:
             continue
-        candidates = [p for p in corpus.iterdir() if p.name.startswith(docid) and not p.name.endswith(".json")]
+        candidates = [
+            p for p in corpus.iterdir() if p.name.startswith(docid) and not p.name.endswith(".json")
+        ]
         exact = [p for p in candidates if p.stem == docid or p.name == docid]
         if exact:
             docs[docid] = exact[0]
@@ -77,7 +79,10 @@ def main(argv: list[str] | None = None) -> int:
             info = " ".join(f"rot={r[1]} skew={r[2]:+.2f} conf={r[4]:.0f}" for r in results)
             print(f"{docid}: {info}", flush=True)
     elapsed = time.monotonic() - t0
-    print(f"{n_pages} pages in {elapsed:.1f} s = {n_pages / elapsed * 60:.1f} pages/min ({args.workers} workers)")
+    print(
+        f"{n_pages} pages in {elapsed:.1f} s = {n_pages / elapsed * 60:.1f} pages/min"
+        f" ({args.workers} workers)"
+    )
     return 0
 
 

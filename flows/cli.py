@@ -29,7 +29,7 @@ app = typer.Typer(
 pki_app = typer.Typer(help="Development PKI for demos and tests.", no_args_is_help=True)
 app.add_typer(pki_app, name="pki")
 
-out = Console(soft_wrap=True)
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 140)
 err = Console(stderr=True)
 
 
@@ -330,13 +330,18 @@ def demo() -> None:
     from flows.runtime import get_runtime
     from ocr.samples import demo_specs, write_samples
     from schemas.targets import DAK_NONG_392
+    from schemas.units import DAK_NONG_2021
 
     ensure_dev_pki(settings)
     rt = get_runtime(settings)
     specs = demo_specs()
     year = settings.plan_year or dt.date.today().year
+    for code, (unit_name, level, parent) in DAK_NONG_2021.items():
+        rt.ledger.upsert_unit(code, unit_name, level, parent)
     for spec in specs:
-        rt.ledger.upsert_unit(spec.unit_code, spec.co_quan_ban_hanh, spec.cap, None)
+        if spec.unit_code not in DAK_NONG_2021:  # the sample communes
+            unit_name = spec.co_quan_ban_hanh.removeprefix("ỦY BAN NHÂN DÂN ").title()
+            rt.ledger.upsert_unit(spec.unit_code, unit_name, spec.cap, None)
         # A demo register: how many still-valid results each unit holds (normally imported).
         rt.ledger.set_denominator(spec.unit_code, year, 20)
     paths = write_samples(settings.inbox_dir, specs, dpi=200, seed=0, gt_dir=settings.home / "samples-gt")

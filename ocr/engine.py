@@ -24,7 +24,9 @@ def ocr_page(page: PageImage, *, lang: str = "vie", timeout_s: int = 180) -> tup
     """OCR one page. Returns the result and the display image (upright, deskewed, original
     colours) whose pixel coordinates the word boxes, ``width`` and ``height`` refer to."""
     prepared = prepare(page)
-    words, text = tesseract.recognize(prepared.ocr_image, dpi=prepared.ocr_dpi, lang=lang, timeout_s=timeout_s)
+    words, text = tesseract.recognize(
+        prepared.ocr_image, dpi=prepared.ocr_dpi, lang=lang, timeout_s=timeout_s
+    )
     if prepared.scale != 1.0:
         words = [_scale_word(w, 1.0 / prepared.scale) for w in words]
     display = prepared.display

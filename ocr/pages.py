@@ -21,7 +21,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, ImageSequence
 
-from schemas.errors import CorruptFile, EmptyFile, EncryptedPdf, LimitExceeded, SohoaError, UnsupportedFileType
+from schemas.errors import (
+    CorruptFile,
+    EmptyFile,
+    EncryptedPdf,
+    LimitExceeded,
+    SohoaError,
+    UnsupportedFileType,
+)
 
 DEFAULT_DPI = 300
 RENDER_DPI = 300
@@ -83,7 +90,7 @@ def load_pages(data: bytes, *, max_pages: int = 500, max_pixels: int = 200_000_0
         return _load_raster(data, kind, max_pages=max_pages, max_pixels=max_pixels)
     except SohoaError:
         raise
-    except Image.DecompressionBombError as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise LimitExceeded(f"{kind}: {exc}") from exc
     except MemoryError as exc:
         raise LimitExceeded(f"{kind}: out of memory while decoding") from exc

@@ -46,18 +46,26 @@ def prepare(page: PageImage, *, detect_rotation: bool = True) -> Prepared:
     flat = flatten_background(gray, page.dpi)
     ink = _ink_mask(flat)
 
-    base = 0
+    base, osd_flip, osd_conf = 0, False, 0.0
     skew, score = _skew_search(ink)
     if detect_rotation:
+        osd_rotation, osd_conf = tesseract.detect_orientation(_at_ocr_dpi(flat, page.dpi))
         skew_v, score_v = _skew_search(rotate_right_angle(ink, 90))
-        if score_v > score:
-            base, skew = 90, skew_v
+        ratio = score_v / max(score, 1e-9)
+        # OSD never called an upright dev page 90/270, but misses some rotated ones; streaks can
+        # fool the profiles: either signal clearly, or both mildly.
+        if ratio > 2.0 or (osd_rotation in (90, 270) and ratio > 0.15):
+            base, skew = (osd_rotation if osd_rotation in (90, 270) else 90), skew_v
+            osd_conf = osd_conf if osd_rotation in (90, 270) else 0.0
+        else:
+            osd_flip = osd_rotation == 180
+            osd_conf = osd_conf if osd_rotation in (0, 180) else 0.0
     if abs(skew) <= MIN_SKEW_DEG:
         skew = 0.0
     flat = rotate_right_angle(flat, base)
     if skew:
         flat = rotate_small(flat, skew, border=255)
-    flip = detect_rotation and _upside_down(flat, page.dpi)
+    flip = detect_rotation and _upside_down(flat, page.dpi, osd_flip=osd_flip, osd_conf=osd_conf)
     if flip:
         flat = rotate_right_angle(flat, 180)
     rotation = (base + (180 if flip else 0)) % 360
@@ -74,7 +82,9 @@ def prepare(page: PageImage, *, detect_rotation: bool = True) -> Prepared:
         scale = OCR_TARGET_DPI / page.dpi
         flat = cv2.resize(flat, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
         ocr_dpi = OCR_TARGET_DPI
-    return Prepared(display=display, ocr_image=flat, rotation=rotation, skew=skew, scale=scale, ocr_dpi=ocr_dpi)
+    return Prepared(
+        display=display, ocr_image=flat, rotation=rotation, skew=skew, scale=scale, ocr_dpi=ocr_dpi
+    )
 
 
 def ink_gray(image: np.ndarray) -> np.ndarray:
@@ -193,28 +203,28 @@ def _ascender_ratio(gray: np.ndarray) -> float:
     return above / max(below, 1e-9)
 
 
-def _upside_down(flat: np.ndarray, dpi: int) -> bool:
+def _at_ocr_dpi(gray: np.ndarray, dpi: int) -> np.ndarray:
+    if dpi >= UPSCALE_BELOW_DPI:
+        return gray
+    s = OCR_TARGET_DPI / dpi
+    return cv2.resize(gray, None, fx=s, fy=s, interpolation=cv2.INTER_CUBIC)
+
+
+def _upside_down(flat: np.ndarray, dpi: int, *, osd_flip: bool, osd_conf: float) -> bool:
     """Whether a deskewed page with horizontal lines needs turning by 180 degrees."""
-    img = flat
-    if dpi < UPSCALE_BELOW_DPI:
-        s = OCR_TARGET_DPI / dpi
-        img = cv2.resize(flat, None, fx=s, fy=s, interpolation=cv2.INTER_CUBIC)
-    rotation, confidence = tesseract.detect_orientation(img)
     ratio = _ascender_ratio(flat)
-    osd_flip = rotation == 180
-    if osd_flip and confidence >= OSD_MIN_CONFIDENCE and ratio < 1.0:
+    if osd_flip and osd_conf >= OSD_MIN_CONFIDENCE and ratio < 1.0:
         return True
-    if rotation == 0 and ratio > 1.0:
-        return False
     if not osd_flip and ratio >= 0.7:
         return False
     # The signals disagree or are weak: read a strip both ways and trust Tesseract's confidence.
+    img = _at_ocr_dpi(flat, dpi)
     return _strip_confidence(img, 180) > _strip_confidence(img, 0) + 5.0
 
 
 def _strip_confidence(img: np.ndarray, rotation: int) -> float:
     h = img.shape[0]
-    strip = rotate_right_angle(img, rotation)[int(h * 0.3) : int(h * 0.55)]
+    strip = rotate_right_angle(img, rotation)[int(h * 0.35) : int(h * 0.5)]
     words, _ = tesseract.recognize(strip, dpi=OCR_TARGET_DPI, psm=6)
     confident = [w.confidence for w in words if len(w.text) > 1]
     return float(np.mean(confident)) if confident else 0.0

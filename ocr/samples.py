@@ -40,6 +40,8 @@ __all__ = [
     "encode_pages",
     "ground_truth",
     "write_samples",
+    "sample_name",
+    "UNIT_CODES",
 ]
 
 # --- fonts ----------------------------------------------------------------------------------
@@ -167,6 +169,19 @@ class _Run:
 
 
 @dataclass(frozen=True)
+class _WordLine:
+    """A body line: words with their styles, set between x0 and x1 (justified unless a last line)."""
+
+    page: int
+    x0: float
+    x1: float
+    y: float
+    words: tuple[tuple[str, str], ...]
+    pt: float
+    justify: bool
+
+
+@dataclass(frozen=True)
 class _Rule:
     page: int
     x0: float
@@ -177,6 +192,7 @@ class _Rule:
 @dataclass(frozen=True)
 class _Layout:
     runs: tuple[_Run, ...]
+    word_lines: tuple[_WordLine, ...]
     rules: tuple[_Rule, ...]
     lines: tuple[tuple[str, ...], ...]  # ground-truth text lines per page, reading order
     seal: tuple[int, float, float, float] | None  # page, centre x, centre y, diameter (ref px)
@@ -272,6 +288,7 @@ class _Writer:
 
     def __init__(self) -> None:
         self.runs: list[_Run] = []
+        self.word_lines: list[_WordLine] = []
         self.rules: list[_Rule] = []
         self.lines: list[list[str]] = [[]]
 
@@ -294,17 +311,13 @@ class _Writer:
 
     def words(
         self, words: Sequence[tuple[str, str]], x0: float, x1: float, y: float, pt: float, justify: bool
-    ):
-        """One body line of (word, style) pairs, justified between x0 and x1 unless it is a last line."""
-        widths = [_width(w, s, pt) for w, s in words]
-        space = _width(" ", "Regular", pt)
-        gap = space
-        if justify and len(words) > 1:
-            gap = max(space, (x1 - x0 - sum(widths)) / (len(words) - 1))
-        x = x0
-        for (w, s), wd in zip(words, widths, strict=True):
-            self.runs.append(_Run(self.page, x, y, w, s, pt))
-            x += wd + gap
+    ) -> None:
+        """One body line of (word, style) pairs, justified between x0 and x1 unless it is a last line.
+
+        Word positions are computed when drawing, with the fonts at the target dpi: hinted widths
+        differ from the reference ones, and spacing from those would squeeze some gaps shut.
+        """
+        self.word_lines.append(_WordLine(self.page, x0, x1, y, tuple(words), pt, justify))
         self.lines[-1].append(" ".join(w for w, _ in words))
 
     def rule(self, x0: float, x1: float, y: float) -> None:
@@ -447,6 +460,7 @@ def _layout(spec: SampleSpec, break_before: int | None = None) -> _Layout:
     signature = (out.page, rcx - _mm(12), office_y + _mm(6), rcx + _mm(22), name_y - _mm(7))
     return _Layout(
         runs=tuple(out.runs),
+        word_lines=tuple(out.word_lines),
         rules=tuple(out.rules),
         lines=tuple(tuple(p) for p in out.lines),
         seal=seal,
@@ -508,6 +522,19 @@ def _draw_ink(lay: _Layout, page: int, dpi: int) -> Image.Image:
             draw.text(
                 (r.x * s, r.y * s), r.text, font=_font(r.style, r.pt * dpi / 72), fill=18, anchor=r.anchor
             )
+    for line in lay.word_lines:
+        if line.page != page:
+            continue
+        fonts = [_font(st, line.pt * dpi / 72) for _, st in line.words]
+        widths = [f.getlength(w) for f, (w, _) in zip(fonts, line.words, strict=True)]
+        space = fonts[0].getlength(" ")
+        gap = space
+        if line.justify and len(widths) > 1:
+            gap = max(space * 0.6, ((line.x1 - line.x0) * s - sum(widths)) / (len(widths) - 1))
+        x = line.x0 * s
+        for f, (w, _), wd in zip(fonts, line.words, widths, strict=True):
+            draw.text((x, line.y * s), w, font=f, fill=18, anchor="ls")
+            x += wd + gap
     lw = max(1, round(0.28 / 25.4 * dpi))
     for r in lay.rules:
         if r.page == page:

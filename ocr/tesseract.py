@@ -87,7 +87,10 @@ def detect_orientation(image: np.ndarray, *, timeout_s: int = 60) -> tuple[int, 
     _single_thread()
     try:
         osd = pytesseract.image_to_osd(
-            _rgb(image), config="--psm 0 -c min_characters_to_try=5", output_type=Output.DICT, timeout=timeout_s
+            _rgb(image),
+            config="--psm 0 -c min_characters_to_try=5",
+            output_type=Output.DICT,
+            timeout=timeout_s,
         )
     except TesseractNotFoundError as exc:
         raise OcrUnavailable("the tesseract binary is not on PATH") from exc
@@ -114,7 +117,9 @@ def recognize(
     _single_thread()
     cfg = f"--psm {psm} --dpi {int(dpi)} {config}".strip()
     try:
-        data = pytesseract.image_to_data(_rgb(image), lang=lang, config=cfg, output_type=Output.DICT, timeout=timeout_s)
+        data = pytesseract.image_to_data(
+            _rgb(image), lang=lang, config=cfg, output_type=Output.DICT, timeout=timeout_s
+        )
     except TesseractNotFoundError as exc:
         raise OcrUnavailable("the tesseract binary is not on PATH") from exc
     except TesseractError as exc:

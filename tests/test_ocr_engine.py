@@ -1,0 +1,162 @@
+"""ocr.tesseract / ocr.preprocess / ocr.engine with the real Tesseract on small drawn pages.
+
+Pages are drawn here with Pillow in DejaVu Serif (which has every Vietnamese glyph).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import pytesseract
+from PIL import Image, ImageDraw, ImageFont
+
+from ocr import tesseract
+from ocr.engine import ocr_document, ocr_page
+from ocr.pages import PageImage
+from ocr.preprocess import ink_gray, prepare, rotate_right_angle
+from schemas.errors import OcrError, OcrUnavailable
+
+FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
+LINES = [
+    "ỦY BAN NHÂN DÂN TỈNH ĐẮK NÔNG",
+    "Số: 15/QĐ-UBND",
+    "QUYẾT ĐỊNH",
+    "Về việc cấp giấy chứng nhận đăng ký",
+    "hộ kinh doanh cho ông Nguyễn Văn Bình",
+    "Căn cứ Luật Tổ chức chính quyền địa phương",
+    "ngày 19 tháng 6 năm 2015 của Quốc hội;",
+    "Điều 1. Quyết định này có hiệu lực kể từ ngày ký.",
+]
+
+pytestmark = pytest.mark.skipif(not FONT.exists(), reason="DejaVu Serif font not installed")
+
+
+def _draw_page(size: int = 30, seal: bool = False) -> np.ndarray:
+    """A small upright page in BGR, 300 dpi-like text size."""
+    font = ImageFont.truetype(str(FONT), size)
+    w, h = 1100, 120 + len(LINES) * int(size * 1.9)
+    img = Image.new("RGB", (w, h), (250, 248, 244))
+    draw = ImageDraw.Draw(img)
+    for i, line in enumerate(LINES):
+        draw.text((60, 60 + i * int(size * 1.9)), line, font=font, fill=(20, 20, 20))
+    if seal:
+        draw.ellipse((600, 40, 900, 340), outline=(220, 30, 30), width=14)
+        draw.text((640, 170), "ĐẮK NÔNG", font=font, fill=(220, 30, 30))
+    return np.ascontiguousarray(np.asarray(img)[:, :, ::-1])
+
+
+@pytest.fixture(scope="module")
+def page_image() -> np.ndarray:
+    return _draw_page()
+
+
+def _skewed(image: np.ndarray, angle: float) -> np.ndarray:
+    h, w = image.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    return cv2.warpAffine(image, m, (w, h), borderValue=(250, 248, 244))
+
+
+def _folded(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def test_check_tesseract() -> None:
+    tesseract.check_tesseract("vie")
+    with pytest.raises(OcrUnavailable):
+        tesseract.check_tesseract("vie+zzz")
+
+
+def test_normalize_text_folds_lookalikes() -> None:
+    raw = unicodedata.normalize("NFD", "Số: 15/Q\u00d0-UBND \u2013 \u201cĐắk R\u2019Lấp\u201d")
+    out = tesseract.normalize_text(raw)
+    assert out == 'Số: 15/QĐ-UBND - "Đắk R\'Lấp"'
+    assert unicodedata.is_normalized("NFC", out)
+
+
+def test_recognize_reads_vietnamese(page_image: np.ndarray) -> None:
+    words, text = tesseract.recognize(page_image, dpi=300)
+    folded = _folded(text)
+    assert "QUYẾT ĐỊNH" in folded
+    assert "Số: 15/QĐ-UBND" in folded
+    assert "Nguyễn Văn Bình" in folded
+    assert len(text.split("\n")) == len(LINES)
+    quyet = next(w for w in words if w.text == "QUYẾT")
+    so = next(w for w in words if w.text == "Số:")
+    assert (quyet.block, quyet.paragraph, quyet.line) != (so.block, so.paragraph, so.line)
+    assert 50 <= quyet.left <= 80 and quyet.confidence > 50
+
+
+def test_recognize_translates_failures(monkeypatch: pytest.MonkeyPatch, page_image: np.ndarray) -> None:
+    def timeout(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("Tesseract process timeout")
+
+    monkeypatch.setattr(pytesseract, "image_to_data", timeout)
+    with pytest.raises(OcrError):
+        tesseract.recognize(page_image, dpi=300, timeout_s=1)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise pytesseract.TesseractError(1, "Error opening data file /x/zzz.traineddata")
+
+    monkeypatch.setattr(pytesseract, "image_to_data", broken)
+    with pytest.raises(OcrUnavailable):
+        tesseract.recognize(page_image, dpi=300, lang="zzz")
+
+
+def test_red_seal_ink_is_suppressed() -> None:
+    image = _draw_page(seal=True)
+    gray = ink_gray(image)
+    red = (image[:, :, 2] > 180) & (image[:, :, 1] < 80)
+    assert red.any()
+    assert gray[red].min() > 200  # seal pixels turn to paper
+    text_px = image.max(axis=2) < 60
+    assert gray[text_px].max() < 80  # black text stays black
+
+
+@pytest.mark.parametrize("clockwise", [90, 180, 270])
+def test_prepare_recovers_rotation(page_image: np.ndarray, clockwise: int) -> None:
+    turned = rotate_right_angle(page_image, clockwise)
+    prepared = prepare(PageImage(index=0, image=turned, dpi=300))
+    assert (prepared.rotation + clockwise) % 360 == 0
+    assert prepared.display.shape == page_image.shape
+    assert np.array_equal(prepared.display, page_image)
+
+
+def test_prepare_deskews(page_image: np.ndarray) -> None:
+    prepared = prepare(PageImage(index=0, image=_skewed(page_image, 3.0), dpi=300))
+    assert prepared.rotation == 0
+    assert prepared.skew == pytest.approx(-3.0, abs=0.25)
+    straight = prepare(PageImage(index=0, image=page_image, dpi=300))
+    assert straight.skew == 0.0 and straight.rotation == 0
+
+
+def test_ocr_page_on_rotated_skewed_low_dpi_scan(page_image: np.ndarray) -> None:
+    """150 dpi, upside down and skewed: boxes come back in display pixels."""
+    small = cv2.resize(_skewed(page_image, -2.0), None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    page = PageImage(index=3, image=rotate_right_angle(small, 180), dpi=150)
+    result, display = ocr_page(page)
+    assert result.rotation == 180
+    assert result.skew == pytest.approx(2.0, abs=0.3)
+    assert (result.width, result.height) == (display.shape[1], display.shape[0])
+    assert result.dpi == 150 and result.index == 3
+    folded = _folded(result.text)
+    assert "QUYẾT ĐỊNH" in folded and "15/QĐ-UBND" in folded
+    assert 0 < result.confidence <= 100
+    for w in result.words:
+        assert 0 <= w.left and w.left + w.width <= result.width + 2
+        assert 0 <= w.top and w.top + w.height <= result.height + 2
+    quyet = next(w for w in result.words if w.text == "QUYẾT")
+    assert 20 <= quyet.left <= 50  # drawn at x=60 on the 2x larger original
+
+
+def test_ocr_document_keeps_order(page_image: np.ndarray) -> None:
+    small = cv2.resize(page_image, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    blank = np.full((300, 300), 255, np.uint8)
+    pages = [PageImage(index=0, image=small, dpi=150), PageImage(index=1, image=blank, dpi=150)]
+    results = ocr_document(pages, workers=2)
+    assert [r.index for r, _ in results] == [0, 1]
+    assert "QUYẾT" in results[0][0].text
+    assert results[1][0].words == () and results[1][0].confidence == 0.0
