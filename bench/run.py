@@ -77,15 +77,24 @@ def main() -> int:
     summary: dict = {}
     pred, secs = extract("dev", dev, neutral=False)
     pages = pages_of(dev)
-    res = subprocess.run([sys.executable, str(SHARED / "bench" / "score.py"), "--gt", str(dev), "--pred", str(pred)],
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, str(SHARED / "bench" / "score.py"), "--gt", str(dev), "--pred", str(pred)],
+        capture_output=True,
+        text=True,
+    )
     print(res.stdout)
-    summary["dev"] = last_json(res.stdout) | {"seconds": round(secs, 1), "pages_per_min": round(pages / secs * 60, 1)}
+    summary["dev"] = last_json(res.stdout) | {
+        "seconds": round(secs, 1),
+        "pages_per_min": round(pages / secs * 60, 1),
+    }
     print(f"dev: {pages} pages in {secs:.0f} s = {pages / secs * 60:.1f} pages/min on {os.cpu_count()} cores")
     if real.is_dir():
         pred, secs = extract("real", real, neutral=True)
-        res = subprocess.run([sys.executable, str(SHARED / "bench" / "score_real.py"), "--gt", str(real),
-                              "--pred", str(pred)], capture_output=True, text=True)
+        res = subprocess.run(
+            [sys.executable, str(SHARED / "bench" / "score_real.py"), "--gt", str(real), "--pred", str(pred)],
+            capture_output=True,
+            text=True,
+        )
         print(res.stdout)
         try:
             summary["real"] = last_json(res.stdout) | {"seconds": round(secs, 1)}

@@ -15,7 +15,14 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 app = typer.Typer(
@@ -75,7 +82,9 @@ def _print_result(r: dict[str, Any], as_json: bool) -> None:
         print(json.dumps(r, ensure_ascii=False), flush=True)
         return
     status = r["status"]
-    colour = {"archived": "green", "duplicate": "yellow", "quarantined": "red", "deferred": "magenta"}.get(status, "")
+    colour = {"archived": "green", "duplicate": "yellow", "quarantined": "red", "deferred": "magenta"}.get(
+        status, ""
+    )
     line = f"[{colour}]{status:<11}[/{colour}] {r['file']}"
     if r.get("signed_pdf"):
         line += f"\n            signed copy: {r['signed_pdf']}"
@@ -86,7 +95,9 @@ def _print_result(r: dict[str, Any], as_json: bool) -> None:
 
 @app.command()
 def process(
-    files: Annotated[list[Path], typer.Argument(help="Scans to digitize (PDF, TIFF, JPEG, PNG).", exists=False)],
+    files: Annotated[
+        list[Path], typer.Argument(help="Scans to digitize (PDF, TIFF, JPEG, PNG).", exists=False)
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file on stdout.")] = False,
 ) -> None:
     """Run the full pipeline once on the given files (they are left where they are).
@@ -180,10 +191,16 @@ def extract(
             stem = doc.name if doc.is_dir() else doc.stem
             try:
                 pages = load_document(doc, max_pages=settings.max_pages, max_pixels=settings.max_pixels)
-                result = ocr_pages(pages, lang=settings.ocr_lang, timeout_s=settings.ocr_timeout_s, workers=workers)
+                result = ocr_pages(
+                    pages, lang=settings.ocr_lang, timeout_s=settings.ocr_timeout_s, workers=workers
+                )
                 payload = result.extraction.to_json()
-                (out_dir / f"{stem}.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1), "utf-8")
-                err.print(f"{doc}: {payload['pages']} page(s), so_ky_hieu={payload['metadata']['so_ky_hieu']}")
+                (out_dir / f"{stem}.json").write_text(
+                    json.dumps(payload, ensure_ascii=False, indent=1), "utf-8"
+                )
+                err.print(
+                    f"{doc}: {payload['pages']} page(s), so_ky_hieu={payload['metadata']['so_ky_hieu']}"
+                )
             except SohoaError as exc:
                 failures += 1
                 err.print(f"[red]{doc}: {exc.reason}[/red] — {exc.message_en} ({exc})")
@@ -237,8 +254,15 @@ def verify(
 
 def print_report(report: Any) -> None:
     table = Table(title=f"Tiến độ số hóa / Digitization progress {report.year} — {report.plan}")
-    for col in ("Cấp / Level", "Đơn vị / Unit", "Đã số hóa / Digitized", "Tổng KQ còn hiệu lực / Register",
-                "Tỷ lệ / Share", "Chỉ tiêu / Target", "Đạt / On track"):
+    for col in (
+        "Cấp / Level",
+        "Đơn vị / Unit",
+        "Đã số hóa / Digitized",
+        "Tổng KQ còn hiệu lực / Register",
+        "Tỷ lệ / Share",
+        "Chỉ tiêu / Target",
+        "Đạt / On track",
+    ):
         table.add_column(col)
     for level in report.levels:
         table.add_row(*_report_cells(level.label, "[bold]cả cấp / all[/bold]", level))
@@ -308,7 +332,9 @@ def ensure_dev_pki(settings: Any, *, force: bool = False) -> bool:
 
 @app.command()
 def samples(
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Where to write (default: the inbox).")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Where to write (default: the inbox).")
+    ] = None,
     dpi: Annotated[int, typer.Option(help="Scan resolution.")] = 200,
     seed: Annotated[int, typer.Option(help="Random seed for the degradations.")] = 0,
 ) -> None:
@@ -355,9 +381,11 @@ def demo() -> None:
     out.print()
     print_report(rt.ledger.report(year, DAK_NONG_392))
     archived = sum(r["status"] == "archived" for r in results)
-    out.print(f"{archived} archived, {sum(r['status'] == 'duplicate' for r in results)} duplicate, "
-              f"{sum(r['status'] == 'quarantined' for r in results)} quarantined. "
-              f"Verify a signed copy: .venv/bin/sohoa verify <signed.pdf>")
+    out.print(
+        f"{archived} archived, {sum(r['status'] == 'duplicate' for r in results)} duplicate, "
+        f"{sum(r['status'] == 'quarantined' for r in results)} quarantined. "
+        f"Verify a signed copy: .venv/bin/sohoa verify <signed.pdf>"
+    )
     raise typer.Exit(0 if all(r["status"] in {"archived", "duplicate"} for r in results) else 1)
 
 

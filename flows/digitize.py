@@ -13,6 +13,7 @@ half-done and never silently skipped.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from pathlib import Path
@@ -63,16 +64,22 @@ def extract_task(intake: steps.Intake) -> steps.DocumentOcr:
 @task(name="sign-and-verify", cache_policy=NO_CACHE)
 def sign_task(doc: steps.DocumentOcr, signed_key: str) -> bytes:
     rt = get_runtime()
-    return steps.sign_and_verify(doc, store=rt.store, signed_key=signed_key, signer=rt.signer, trust_roots=rt.trust_roots)
+    return steps.sign_and_verify(
+        doc, store=rt.store, signed_key=signed_key, signer=rt.signer, trust_roots=rt.trust_roots
+    )
 
 
 @task(name="archive", cache_policy=NO_CACHE, **RETRY)
-def archive_task(intake: steps.Intake, doc: steps.DocumentOcr, signed: bytes, keys: dict[str, str]) -> steps.ArchivedCopies:
+def archive_task(
+    intake: steps.Intake, doc: steps.DocumentOcr, signed: bytes, keys: dict[str, str]
+) -> steps.ArchivedCopies:
     return steps.archive(get_runtime().store, intake, doc.extraction, signed, keys)
 
 
 @task(name="ledger", cache_policy=NO_CACHE, **RETRY)
-def record_task(intake: steps.Intake, doc: steps.DocumentOcr, copies: steps.ArchivedCopies, received: dt.datetime) -> Any:
+def record_task(
+    intake: steps.Intake, doc: steps.DocumentOcr, copies: steps.ArchivedCopies, received: dt.datetime
+) -> Any:
     return steps.record(get_runtime().ledger, intake, doc.extraction, copies, received)
 
 
@@ -102,7 +109,9 @@ def digitize(path: str, unit: str, name: str | None = None, claimed: bool = Fals
         sha256 = intake.sha256
         existing = rt.ledger.find_document(sha256)
         if existing is not None:
-            rt.ledger.record_event(sha256, "duplicate", steps.AGENT, f"{name} is a copy of {existing.file_name}")
+            rt.ledger.record_event(
+                sha256, "duplicate", steps.AGENT, f"{name} is a copy of {existing.file_name}"
+            )
             signed_uri = rt.store.uri(existing.signed_key)
             if claimed:
                 note = (
@@ -112,8 +121,13 @@ def digitize(path: str, unit: str, name: str | None = None, claimed: bool = Fals
                 inbox.to_duplicates(file_path, settings.duplicates_dir, note)
             logger.info("%s is a duplicate of %s", name, existing.file_name)
             return ProcessResult(
-                file=name, status=Outcome.DUPLICATE, sha256=sha256, signed_pdf=signed_uri, unit=unit,
-                reason="duplicate", message=f"duplicate of {existing.file_name}",
+                file=name,
+                status=Outcome.DUPLICATE,
+                sha256=sha256,
+                signed_pdf=signed_uri,
+                unit=unit,
+                reason="duplicate",
+                message=f"duplicate of {existing.file_name}",
             ).to_json()
 
         doc = extract_task(intake)
@@ -125,8 +139,12 @@ def digitize(path: str, unit: str, name: str | None = None, claimed: bool = Fals
             inbox.release_done(file_path, settings.done_dir, unit, settings.done_mode)
         logger.info("%s archived as %s", name, copies.signed.uri)
         return ProcessResult(
-            file=name, status=Outcome.ARCHIVED, sha256=sha256, signed_pdf=copies.signed.uri,
-            metadata=doc.extraction.metadata.to_json(), unit=unit,
+            file=name,
+            status=Outcome.ARCHIVED,
+            sha256=sha256,
+            signed_pdf=copies.signed.uri,
+            metadata=doc.extraction.metadata.to_json(),
+            unit=unit,
         ).to_json()
     except SohoaError as exc:
         return quarantine(rt, file_path, name, sha256, exc, claimed=claimed, unit=unit)
@@ -139,15 +157,18 @@ def quarantine(
     settings = rt.settings
     if exc.transient and claimed:
         # Store or database down after retries: give the file back to the inbox for a later pass.
-        dst = settings.inbox_dir / unit / inbox.original_name(file_path)
-        inbox._move(file_path, dst if not dst.exists() else dst.with_name(file_path.name))
+        inbox.return_to_inbox(file_path, settings.inbox_dir / unit)
         return ProcessResult(
-            file=name, status=Outcome.DEFERRED, sha256=sha256, reason=exc.reason, message=exc.message_en, unit=unit
+            file=name,
+            status=Outcome.DEFERRED,
+            sha256=sha256,
+            reason=exc.reason,
+            message=exc.message_en,
+            unit=unit,
         ).to_json()
-    try:
+    # If the ledger is down too, the quarantine folder entry alone still tells the clerk.
+    with contextlib.suppress(SohoaError):
         rt.ledger.record_quarantine(name, sha256, exc.reason, str(exc))
-    except SohoaError:
-        pass  # the folder entry below still tells the clerk; the ledger catches up on the next run
     if claimed:
         where = inbox.to_quarantine(file_path, settings.quarantine_dir, exc)
     elif file_path.exists():
@@ -156,7 +177,11 @@ def quarantine(
         where = None
     _logger().warning("%s quarantined (%s): %s", name, exc.reason, exc)
     return ProcessResult(
-        file=name, status=Outcome.QUARANTINED, sha256=sha256, reason=exc.reason,
-        message=f"{exc.message_vi} / {exc.message_en}", unit=unit,
+        file=name,
+        status=Outcome.QUARANTINED,
+        sha256=sha256,
+        reason=exc.reason,
+        message=f"{exc.message_vi} / {exc.message_en}",
+        unit=unit,
         signed_pdf=None,
     ).to_json() | ({"quarantine_path": str(where)} if where else {})

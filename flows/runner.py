@@ -34,7 +34,9 @@ def _run_flow(path: Path, unit: str, name: str, claimed: bool) -> dict[str, Any]
         return quarantine(get_runtime(), path, name, None, err, claimed=claimed, unit=unit)
 
 
-def process_files(paths: Iterable[Path], settings: Settings, on_result: Callback | None = None) -> list[dict[str, Any]]:
+def process_files(
+    paths: Iterable[Path], settings: Settings, on_result: Callback | None = None
+) -> list[dict[str, Any]]:
     """``sohoa process``: each file once, in place (the user's files are not moved)."""
     get_runtime(settings)
     results = []

@@ -23,7 +23,7 @@ from schemas.settings import Settings
 from signing.sign import sign_pdf
 from signing.verify import verify_pdf
 from storage.ledger import Ledger
-from storage.objectstore import ObjectStore, StoredObject, archive_key, put_verified
+from storage.objectstore import ObjectStore, StoredObject, archive_key, put_verified, validate_key
 
 EXTENSIONS = {"pdf": "pdf", "tiff": "tif", "jpeg": "jpg", "png": "png"}
 CONTENT_TYPES = {"pdf": "application/pdf", "tiff": "image/tiff", "jpeg": "image/jpeg", "png": "image/png"}
@@ -51,16 +51,23 @@ class ArchivedCopies:
 
 
 def read_intake(path: Path, *, name: str, unit: str) -> Intake:
+    """Read a claimed file once. The unit code is checked first: it becomes part of archive keys,
+    and a misnamed unit folder must be reported before any costly work."""
+    validate_key(unit)
     data = path.read_bytes()
     if not data:
         raise EmptyFile(f"{name}: 0 bytes")
     kind = sniff_kind(data)
-    return Intake(path=path, name=nfc(name), unit=unit, data=data, sha256=hashlib.sha256(data).hexdigest(), kind=kind)
+    return Intake(
+        path=path, name=nfc(name), unit=unit, data=data, sha256=hashlib.sha256(data).hexdigest(), kind=kind
+    )
 
 
 def extract(intake: Intake, settings: Settings) -> DocumentOcr:
     pages = load_pages(intake.data, max_pages=settings.max_pages, max_pixels=settings.max_pixels)
-    return ocr_pages(pages, lang=settings.ocr_lang, timeout_s=settings.ocr_timeout_s, workers=settings.ocr_workers)
+    return ocr_pages(
+        pages, lang=settings.ocr_lang, timeout_s=settings.ocr_timeout_s, workers=settings.ocr_workers
+    )
 
 
 def archive_year(extraction: Extraction, received: dt.datetime) -> int:
@@ -102,7 +109,9 @@ def sign_and_verify(
     return signed
 
 
-def metadata_record(intake: Intake, extraction: Extraction, signed_sha256: str, keys: dict[str, str]) -> bytes:
+def metadata_record(
+    intake: Intake, extraction: Extraction, signed_sha256: str, keys: dict[str, str]
+) -> bytes:
     """The ``metadata.json`` stored beside each archived document. Deterministic for a document."""
     record = {
         "sha256": intake.sha256,
@@ -121,7 +130,9 @@ def metadata_record(intake: Intake, extraction: Extraction, signed_sha256: str, 
 def _put_once(store: ObjectStore, key: str, data: bytes, content_type: str) -> StoredObject:
     """Store and read back; an object that an interrupted run already stored is kept as it is."""
     if store.exists(key):
-        return StoredObject(key=key, uri=store.uri(key), sha256=store.sha256_of(key), size=-1, version_id=None)
+        return StoredObject(
+            key=key, uri=store.uri(key), sha256=store.sha256_of(key), size=-1, version_id=None
+        )
     return put_verified(store, key, data, content_type)
 
 
@@ -133,7 +144,10 @@ def archive(
         raise IntegrityError(f"{keys['original']}: archived copy hash {original.sha256} != {intake.sha256}")
     signed_obj = put_verified(store, keys["signed"], signed, "application/pdf")
     meta = _put_once(
-        store, keys["metadata"], metadata_record(intake, extraction, signed_obj.sha256, keys), "application/json"
+        store,
+        keys["metadata"],
+        metadata_record(intake, extraction, signed_obj.sha256, keys),
+        "application/json",
     )
     text = _put_once(store, keys["text"], nfc(extraction.text).encode("utf-8"), "text/plain; charset=utf-8")
     return ArchivedCopies(original=original, signed=signed_obj, metadata=meta, text=text)

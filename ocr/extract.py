@@ -51,7 +51,9 @@ def ocr_pages(
         )
         height, width = display.shape[:2]
         pdf_pages.append(
-            PdfPageInput(image=data, image_format=fmt, width_px=width, height_px=height, dpi=page.dpi, ocr=ocr)
+            PdfPageInput(
+                image=data, image_format=fmt, width_px=width, height_px=height, dpi=page.dpi, ocr=ocr
+            )
         )
     return DocumentOcr(Extraction(pages=ocr_pages_, metadata=metadata), tuple(pdf_pages))
 

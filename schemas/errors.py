@@ -98,8 +98,24 @@ class LimitExceeded(InputError):
 
 class BlankDocument(InputError):
     reason = "no_text"
-    message_vi = "Không đọc được chữ nào trên bản quét. Kiểm tra bản quét có đúng mặt giấy và đủ rõ rồi quét lại."
+    message_vi = (
+        "Không đọc được chữ nào trên bản quét. Kiểm tra bản quét có đúng mặt giấy và đủ rõ rồi quét lại."
+    )
     message_en = "No text could be read from the scan. Check that the right side was scanned and is legible, then scan again."
+
+
+class InvalidObjectKey(InputError):
+    """A key that is not plain ASCII path segments; usually a unit folder with a non-ASCII name."""
+
+    reason = "invalid_archive_key"
+    message_vi = (
+        "Mã đơn vị hoặc tên tệp có ký tự không dùng được trong kho lưu trữ (chỉ dùng chữ không dấu, "
+        "chữ số, '.', '_', '-'). Hãy đặt tệp vào thư mục mang mã đơn vị (ví dụ inbox/663/)."
+    )
+    message_en = (
+        "The unit code or file name has characters the archive cannot use (only ASCII letters, digits, "
+        "'.', '_', '-'). Put the file in a folder named by the unit code (e.g. inbox/663/)."
+    )
 
 
 # --- processing failures ------------------------------------------------------------------
@@ -107,7 +123,9 @@ class BlankDocument(InputError):
 
 class OcrError(SohoaError):
     reason = "ocr_failed"
-    message_vi = "Nhận dạng chữ (OCR) thất bại. Tệp được giữ lại để xử lý lại; báo cho quản trị hệ thống nếu lặp lại."
+    message_vi = (
+        "Nhận dạng chữ (OCR) thất bại. Tệp được giữ lại để xử lý lại; báo cho quản trị hệ thống nếu lặp lại."
+    )
     message_en = "Text recognition (OCR) failed. The file is kept for another try; tell the administrator if it repeats."
 
 
@@ -126,7 +144,9 @@ class SigningError(SohoaError):
 class SignatureInvalid(SohoaError):
     reason = "signature_invalid"
     message_vi = "Chữ ký số trên bản điện tử không hợp lệ ngay sau khi ký. Báo cho quản trị hệ thống."
-    message_en = "The signature on the electronic copy did not validate right after signing. Tell the administrator."
+    message_en = (
+        "The signature on the electronic copy did not validate right after signing. Tell the administrator."
+    )
 
 
 class StorageError(SohoaError):
@@ -136,11 +156,22 @@ class StorageError(SohoaError):
     message_en = "The archive store is unreachable for now; the file will be processed again later."
 
 
+class ObjectNotFound(StorageError):
+    """The key is not in the store. Not transient: asking again will not make it appear."""
+
+    reason = "object_missing"
+    transient = False
+    message_vi = "Không tìm thấy bản lưu trong kho lưu trữ. Báo cho quản trị hệ thống."
+    message_en = "The archived object was not found in the store. Tell the administrator."
+
+
 class IntegrityError(SohoaError):
     reason = "integrity_mismatch"
     transient = True
     message_vi = "Bản lưu trong kho đọc lại không khớp mã băm SHA-256; tệp gốc được giữ lại và sẽ lưu lại."
-    message_en = "The archived copy read back with a different SHA-256; the original is kept and will be stored again."
+    message_en = (
+        "The archived copy read back with a different SHA-256; the original is kept and will be stored again."
+    )
 
 
 class LedgerError(SohoaError):
@@ -159,4 +190,6 @@ class ConfigError(SohoaError):
 class InternalError(SohoaError):
     reason = "internal_error"
     message_vi = "Lỗi nội bộ của hệ thống khi xử lý tệp. Tệp được giữ nguyên; báo cho quản trị hệ thống."
-    message_en = "sohoa hit an internal error on this file. The file is kept as it was; tell the administrator."
+    message_en = (
+        "sohoa hit an internal error on this file. The file is kept as it was; tell the administrator."
+    )

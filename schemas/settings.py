@@ -36,11 +36,19 @@ class Settings(BaseSettings):
     s3_secure: bool = False
     s3_region: str = "us-east-1"
 
-    unit: str = Field(default="00000", description="Default unit code for files not in an inbox/<unit>/ folder.")
-    agency_name: str = Field(default="ỦY BAN NHÂN DÂN TỈNH ĐẮK NÔNG", description="Shown on the signature stamp.")
-    sign_p12: Path | None = Field(default=None, description="PKCS#12 with the agency key; default HOME/pki/signer.p12.")
+    unit: str = Field(
+        default="00000", description="Default unit code for files not in an inbox/<unit>/ folder."
+    )
+    agency_name: str = Field(
+        default="ỦY BAN NHÂN DÂN TỈNH ĐẮK NÔNG", description="Shown on the signature stamp."
+    )
+    sign_p12: Path | None = Field(
+        default=None, description="PKCS#12 with the agency key; default HOME/pki/signer.p12."
+    )
     sign_p12_password: SecretStr | None = None
-    trust_roots: list[Path] = Field(default_factory=list, description="PEM/DER roots; default HOME/pki/root.pem.")
+    trust_roots: list[Path] = Field(
+        default_factory=list, description="PEM/DER roots; default HOME/pki/root.pem."
+    )
     tsa_url: str | None = None
     visible_stamp: bool = True
 
@@ -51,7 +59,9 @@ class Settings(BaseSettings):
     max_pages: int = 500
     max_pixels: int = 200_000_000
 
-    done_mode: str = Field(default="move", description="What happens to an archived inbox file: move | delete.")
+    done_mode: str = Field(
+        default="move", description="What happens to an archived inbox file: move | delete."
+    )
     watch_poll: bool = False
     watch_stable_s: float = 2.0
     watch_rescan_s: float = 60.0

@@ -149,6 +149,11 @@ def release_done(claimed: Path, done_dir: Path, unit: str, mode: str) -> Path | 
     return _move(claimed, _unique(done_dir / unit, original_name(claimed)))
 
 
+def return_to_inbox(claimed: Path, folder: Path) -> Path:
+    """A transient failure (store or ledger down): the file goes back for a later pass."""
+    return _move(claimed, _unique(folder, original_name(claimed)))
+
+
 def to_duplicates(claimed: Path, duplicates_dir: Path, note: str) -> Path:
     dst = _move(claimed, _unique(duplicates_dir, original_name(claimed)))
     dst.with_name(dst.name + ".duplicate.txt").write_text(note, encoding="utf-8")

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar, runtime_checkable
 
-from schemas.errors import ConfigError, InputError, IntegrityError, StorageError
+from schemas.errors import ConfigError, IntegrityError, InvalidObjectKey, ObjectNotFound, StorageError
 
 _T = TypeVar("_T")
 
@@ -38,29 +38,6 @@ _SHA256_RE = re.compile(r"[0-9a-f]{64}")
 _ARCHIVE_NAME_RE = re.compile(r"original\.[a-z0-9]{1,8}|signed\.pdf|metadata\.json|ocr\.txt")
 MAX_KEY_BYTES = 1024
 _CHUNK = 1 << 20
-
-
-class InvalidObjectKey(InputError):
-    """A key that is not plain ASCII path segments; usually a unit folder with a non-ASCII name."""
-
-    reason = "invalid_archive_key"
-    message_vi = (
-        "Mã đơn vị hoặc tên tệp có ký tự không dùng được trong kho lưu trữ (chỉ dùng chữ không dấu, "
-        "chữ số, '.', '_', '-'). Hãy đặt tệp vào thư mục mang mã đơn vị (ví dụ inbox/663/)."
-    )
-    message_en = (
-        "The unit code or file name has characters the archive cannot use (only ASCII letters, digits, "
-        "'.', '_', '-'). Put the file in a folder named by the unit code (e.g. inbox/663/)."
-    )
-
-
-class ObjectNotFound(StorageError):
-    """The key is not in the store. Not transient: asking again will not make it appear."""
-
-    reason = "object_missing"
-    transient = False
-    message_vi = "Không tìm thấy bản lưu trong kho lưu trữ. Báo cho quản trị hệ thống."
-    message_en = "The archived object was not found in the store. Tell the administrator."
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,11 @@ def sohoa_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SOHOA_WATCH_STABLE_S", "0")
     monkeypatch.setenv("SOHOA_OCR_WORKERS", "2")
     for key in list(os.environ):
-        if key.startswith("SOHOA_") and key not in {"SOHOA_HOME", "SOHOA_WATCH_STABLE_S", "SOHOA_OCR_WORKERS"}:
+        if key.startswith("SOHOA_") and key not in {
+            "SOHOA_HOME",
+            "SOHOA_WATCH_STABLE_S",
+            "SOHOA_OCR_WORKERS",
+        }:
             monkeypatch.delenv(key)
     runtime._RUNTIMES.clear()
     yield home

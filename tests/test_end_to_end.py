@@ -73,7 +73,9 @@ def test_inbox_to_signed_archived_counted(sohoa_home: Path, scans) -> None:
         _drop(settings.inbox_dir, spec.unit_code, name, data)
         expected[name] = (spec, gt)
     # A corrupt file between the good ones, and a second copy of the first scan under another name.
-    _drop(settings.inbox_dir, scans[0][0].unit_code, "scan_1b_broken.pdf", b"%PDF-1.7\n1 0 obj\n<< /Type /Cat")
+    _drop(
+        settings.inbox_dir, scans[0][0].unit_code, "scan_1b_broken.pdf", b"%PDF-1.7\n1 0 obj\n<< /Type /Cat"
+    )
 
     results = run_inbox_once(settings, stable_s=0)
     by_file = {r["file"]: r for r in results}
@@ -182,8 +184,13 @@ def test_cli_process_json_and_verify(tmp_path: Path, scans) -> None:
     scan.write_bytes(data)
     bad = tmp_path / "bad.tif"
     bad.write_bytes(b"II*\0garbage")
-    proc = subprocess.run([sohoa, "process", str(scan), str(bad), "--json"], env=env, capture_output=True,
-                          text=True, timeout=600)
+    proc = subprocess.run(
+        [sohoa, "process", str(scan), str(bad), "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     lines = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     assert proc.returncode == 1, proc.stderr
     assert [x["status"] for x in lines] == ["archived", "quarantined"], proc.stdout + proc.stderr
@@ -199,6 +206,8 @@ def test_cli_process_json_and_verify(tmp_path: Path, scans) -> None:
     pos = raw.find(b"stream", len(raw) // 3)
     raw[pos + 20] ^= 0xFF
     tampered.write_bytes(bytes(raw))
-    bad_verify = subprocess.run([sohoa, "verify", signed, str(tampered)], env=env, capture_output=True, text=True)
+    bad_verify = subprocess.run(
+        [sohoa, "verify", signed, str(tampered)], env=env, capture_output=True, text=True
+    )
     assert bad_verify.returncode == 1
     assert "FAIL" in bad_verify.stdout

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import pytest
 import pytesseract
+import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr import tesseract
@@ -146,8 +146,8 @@ def test_ocr_page_on_rotated_skewed_low_dpi_scan(page_image: np.ndarray) -> None
     assert "QUYẾT ĐỊNH" in folded and "15/QĐ-UBND" in folded
     assert 0 < result.confidence <= 100
     for w in result.words:
-        assert 0 <= w.left and w.left + w.width <= result.width + 2
-        assert 0 <= w.top and w.top + w.height <= result.height + 2
+        assert w.left >= 0 and w.left + w.width <= result.width + 2
+        assert w.top >= 0 and w.top + w.height <= result.height + 2
     quyet = next(w for w in result.words if w.text == "QUYẾT")
     assert 20 <= quyet.left <= 50  # drawn at x=60 on the 2x larger original
 
