@@ -389,6 +389,10 @@ def demo() -> None:
     raise typer.Exit(0 if all(r["status"] in {"archived", "duplicate"} for r in results) else 1)
 
 
+# --- commands defined in other modules: one import + one registration line each -------------
+# (keep this block sorted; each area's commands live in flows/cli_<area>.py)
+
+
 def main() -> None:
     try:
         app()

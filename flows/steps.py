@@ -179,6 +179,10 @@ def record(
         signed_key=copies.signed.key,
         metadata_key=copies.metadata.key,
         signed_sha256=copies.signed.sha256,
+        original_version_id=copies.original.version_id,
+        signed_version_id=copies.signed.version_id,
+        metadata_version_id=copies.metadata.version_id,
+        received_at=received,
         archived_at=dt.datetime.now(dt.UTC),
     )
     now = dt.datetime.now(dt.UTC).isoformat()

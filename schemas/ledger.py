@@ -18,7 +18,9 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import DateTime, Text
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -97,13 +99,29 @@ class Document(SQLModel, table=True):
     chuc_vu_nguoi_ky: str | None = None
     so_trang: int | None = None
     ocr_confidence: float | None = None
+    type_code: str | None = Field(default=None, max_length=2)  # TT 02/2019 typeName 01–32
+    # Per field: {"confidence": 0..1, "source": "ocr|text_layer|esign_layer|sidecar|clerk|archivist"}
+    field_meta: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    needs_review: bool = Field(default=False, index=True)
+    # Clerk-entered data paired with the scan (sidecar / manifest): mã hồ sơ, mã TTHC, owner...
+    clerk_data: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    ma_ho_so: str | None = Field(default=None, index=True, max_length=64)
+    ma_tthc: str | None = Field(default=None, max_length=64)
 
     status: str = Field(default="archived", max_length=16)
     original_key: str | None = None
     signed_key: str | None = None
     metadata_key: str | None = None
+    original_version_id: str | None = None
+    signed_version_id: str | None = None
+    metadata_version_id: str | None = None
     signed_sha256: str | None = Field(default=None, max_length=64)
     signer_fingerprint: str | None = None
+    signature_level: str | None = Field(default=None, max_length=16)  # PAdES B-B, B-T, B-LT, B-LTA
+    maintenance: str | None = Field(default=None, max_length=2)  # thời hạn bảo quản code 01–07
+    retain_until: dt.datetime | None = Field(default=None, sa_type=UtcDateTime)
+    legal_hold: bool = False
+    received_at: dt.datetime | None = Field(default=None, sa_type=UtcDateTime)
     archived_at: dt.datetime = Field(default_factory=utc_now, sa_type=UtcDateTime, index=True)
 
 
