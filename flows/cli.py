@@ -23,7 +23,6 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
 
 app = typer.Typer(
     help="sohoa — digitize paper results of administrative procedures: OCR, metadata, signed searchable "
@@ -208,97 +207,6 @@ def extract(
     raise typer.Exit(1 if failures else 0)
 
 
-@app.command()
-def verify(
-    files: Annotated[list[Path], typer.Argument(help="Signed PDFs to check.")],
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file.")] = False,
-) -> None:
-    """Exit 0 when every file's signature is intact, valid and chains to a configured trust root."""
-    settings = _settings()
-    from flows.runtime import load_trust_roots
-    from signing.verify import verify_pdf
-
-    try:
-        roots = load_trust_roots(settings)
-    except Exception as exc:  # noqa: BLE001
-        _fail_on_config(exc)
-    all_ok = True
-    for path in files:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            all_ok = False
-            line = {"file": str(path), "ok": False, "bottom_line": f"cannot read: {exc.strerror}"}
-        else:
-            report = verify_pdf(data, trust_roots=roots)
-            all_ok &= report.ok
-            line = {
-                "file": str(path),
-                "ok": report.ok,
-                "intact": report.intact,
-                "valid": report.valid,
-                "trusted": report.trusted,
-                "signer": report.signer,
-                "signing_time": report.signing_time.isoformat() if report.signing_time else None,
-                "timestamped": report.timestamped,
-                "bottom_line": report.bottom_line,
-                "reasons": list(report.reasons),
-            }
-        if as_json:
-            print(json.dumps(line, ensure_ascii=False))
-        else:
-            mark = "[green]OK  [/green]" if line["ok"] else "[red]FAIL[/red]"
-            out.print(f"{mark} {path}: {line['bottom_line']}", highlight=False)
-    raise typer.Exit(0 if all_ok else 1)
-
-
-def print_report(report: Any) -> None:
-    table = Table(title=f"Tiến độ số hóa / Digitization progress {report.year} — {report.plan}")
-    for col in (
-        "Cấp / Level",
-        "Đơn vị / Unit",
-        "Đã số hóa / Digitized",
-        "Tổng KQ còn hiệu lực / Register",
-        "Tỷ lệ / Share",
-        "Chỉ tiêu / Target",
-        "Đạt / On track",
-    ):
-        table.add_column(col)
-    for level in report.levels:
-        table.add_row(*_report_cells(level.label, "[bold]cả cấp / all[/bold]", level))
-        for unit in level.units:
-            table.add_row(*_report_cells("", f"{unit.code} {unit.name}", unit))
-    out.print(table)
-
-
-def _report_cells(label: str, unit: str, row: Any) -> list[str]:
-    pct = "—" if row.percentage is None else f"{row.percentage:.1f}%"
-    den = "—" if row.denominator is None else str(row.denominator)
-    target = "—" if row.target is None else f"{row.target:.0f}%"
-    on_track = {True: "[green]có / yes[/green]", False: "[red]chưa / no[/red]", None: "—"}[row.on_track]
-    return [label, unit, str(row.digitized), den, pct, target, on_track]
-
-
-@app.command()
-def report(
-    year: Annotated[int | None, typer.Option(help="Year to report (default: this year).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
-) -> None:
-    """Per level (and unit): documents digitized, share of the register, and the plan's target."""
-    settings = _settings()
-    from flows.runtime import get_runtime
-    from schemas.targets import DAK_NONG_392
-
-    year = year or settings.plan_year or dt.date.today().year
-    rep = get_runtime(settings).ledger.report(year, DAK_NONG_392)
-    if as_json:
-        import dataclasses
-
-        print(json.dumps(dataclasses.asdict(rep), ensure_ascii=False, default=str))
-    else:
-        print_report(rep)
-
-
 @pki_app.command("init")
 def pki_init(
     force: Annotated[bool, typer.Option(help="Replace an existing development PKI.")] = False,
@@ -352,6 +260,7 @@ def samples(
 def demo() -> None:
     """Set up a development PKI, drop sample scans in the inbox, digitize them and print the report."""
     settings = _settings()
+    from flows.cli_ledger import print_report
     from flows.runner import run_inbox_once
     from flows.runtime import get_runtime
     from ocr.samples import demo_specs, write_samples
@@ -391,6 +300,19 @@ def demo() -> None:
 
 # --- commands defined in other modules: one import + one registration line each -------------
 # (keep this block sorted; each area's commands live in flows/cli_<area>.py)
+from flows import cli_archive, cli_ledger, cli_signing  # noqa: E402
+
+app.command("export")(cli_archive.export)
+app.command("fixity")(cli_archive.fixity)
+app.command("hold")(cli_archive.hold)
+
+app.command("import-register")(cli_ledger.import_register)
+app.command("report")(cli_ledger.report)
+app.add_typer(cli_ledger.review_app, name="review")
+app.add_typer(cli_ledger.units_app, name="units")
+
+app.command("audit")(cli_signing.audit)
+app.command("verify")(cli_signing.verify)
 
 
 def main() -> None:

@@ -56,9 +56,41 @@ def intake_task(path: str, name: str, unit: str) -> steps.Intake:
     return steps.read_intake(Path(path), name=name, unit=unit)
 
 
+OCR_LIMIT = "ocr"
+_limit_seen: dict[str, float] = {}
+
+
+def _ocr_limit_exists() -> bool:
+    """Whether the global ``ocr`` concurrency limit exists (``sohoa watch``/``worker`` create it),
+    asked at most once a minute; without it OCR runs unthrottled and Prefect is not bothered."""
+    import time
+
+    now = time.monotonic()
+    if now - _limit_seen.get("checked", -1e9) > 60:
+        from prefect.client.orchestration import get_client
+
+        try:
+            with get_client(sync_client=True) as client:
+                client.read_global_concurrency_limit_by_name(OCR_LIMIT)
+            _limit_seen["exists"] = 1.0
+        except Exception:  # noqa: BLE001 - ObjectNotFound, or no API: run without the limit
+            _limit_seen["exists"] = 0.0
+        _limit_seen["checked"] = now
+    return bool(_limit_seen.get("exists"))
+
+
 @task(name="ocr-and-metadata", cache_policy=NO_CACHE, tags=["ocr"])
 def extract_task(intake: steps.Intake) -> steps.DocumentOcr:
-    return steps.extract(intake, get_runtime().settings)
+    """OCR holds a slot of the global ``ocr`` limit, so N workers never run more than
+    ``SOHOA_OCR_CONCURRENCY`` OCR jobs at once. The slot is a lease: a killed worker's slot is
+    freed when the lease expires."""
+    settings = get_runtime().settings
+    if not _ocr_limit_exists():
+        return steps.extract(intake, settings)
+    from prefect.concurrency.sync import concurrency
+
+    with concurrency(OCR_LIMIT, occupy=1, lease_duration=60):
+        return steps.extract(intake, settings)
 
 
 @task(name="sign-and-verify", cache_policy=NO_CACHE)
@@ -73,14 +105,32 @@ def sign_task(doc: steps.DocumentOcr, signed_key: str) -> bytes:
 def archive_task(
     intake: steps.Intake, doc: steps.DocumentOcr, signed: bytes, keys: dict[str, str]
 ) -> steps.ArchivedCopies:
-    return steps.archive(get_runtime().store, intake, doc.extraction, signed, keys)
+    rt = get_runtime()
+    retention = steps.document_retention(rt.settings, keys)
+    return steps.archive(rt.store, intake, doc.extraction, signed, keys, retention)
 
 
 @task(name="ledger", cache_policy=NO_CACHE, **RETRY)
 def record_task(
-    intake: steps.Intake, doc: steps.DocumentOcr, copies: steps.ArchivedCopies, received: dt.datetime
+    intake: steps.Intake,
+    doc: steps.DocumentOcr,
+    copies: steps.ArchivedCopies,
+    received: dt.datetime,
+    clerk: dict[str, Any] | None = None,
+    claim: str | None = None,
 ) -> Any:
-    return steps.record(get_runtime().ledger, intake, doc.extraction, copies, received)
+    return steps.record(
+        get_runtime().ledger, intake, doc.extraction, copies, received, clerk=clerk, claim=claim
+    )
+
+
+def _claimed_before(rt: Any, sha256: str, claim: str | None) -> bool:
+    """The ledger row was written by an earlier run of this very claim, killed before it released
+    the inbox file: the file is archived, not a duplicate."""
+    if not claim:
+        return False
+    marker = f"[claim {claim}]"
+    return any(marker in ev.detail for ev in rt.ledger.events(sha256) if ev.kind == "received")
 
 
 def _run_name() -> str:
@@ -104,10 +154,23 @@ def digitize(path: str, unit: str, name: str | None = None, claimed: bool = Fals
     name = name or file_path.name
     received = dt.datetime.now(dt.UTC)
     sha256: str | None = None
+    claim = inbox.claim_token(file_path) if claimed else None
     try:
         intake = intake_task(path, name, unit)
         sha256 = intake.sha256
+        clerk = inbox.clerk_data_for(file_path, claimed=claimed)
         existing = rt.ledger.find_document(sha256)
+        if existing is not None and _claimed_before(rt, sha256, claim):
+            inbox.release_done(file_path, settings.done_dir, unit, settings.done_mode)
+            logger.info("%s was archived by an interrupted run; released", name)
+            return ProcessResult(
+                file=name,
+                status=Outcome.ARCHIVED,
+                sha256=sha256,
+                signed_pdf=rt.store.uri(existing.signed_key),
+                unit=unit,
+                message="resumed after an interrupted run",
+            ).to_json()
         if existing is not None:
             rt.ledger.record_event(
                 sha256, "duplicate", steps.AGENT, f"{name} is a copy of {existing.file_name}"
@@ -134,7 +197,7 @@ def digitize(path: str, unit: str, name: str | None = None, claimed: bool = Fals
         keys = steps.keys_for(intake, steps.archive_year(doc.extraction, received))
         signed = sign_task(doc, keys["signed"])
         copies = archive_task(intake, doc, signed, keys)
-        record_task(intake, doc, copies, received)
+        record_task(intake, doc, copies, received, clerk, claim)
         if claimed:
             inbox.release_done(file_path, settings.done_dir, unit, settings.done_mode)
         logger.info("%s archived as %s", name, copies.signed.uri)
@@ -166,9 +229,13 @@ def quarantine(
             message=exc.message_en,
             unit=unit,
         ).to_json()
-    # If the ledger is down too, the quarantine folder entry alone still tells the clerk.
+    # If the ledger is down too, the quarantine folder entry alone still tells the clerk. A run
+    # resumed after a crash between this row and the move below does not record it twice.
+    claim = inbox.claim_token(file_path) if claimed else None
+    marker = f" [claim {claim}]" if claim else ""
     with contextlib.suppress(SohoaError):
-        rt.ledger.record_quarantine(name, sha256, exc.reason, str(exc))
+        if not (claim and rt.ledger.has_quarantine(marker.strip())):
+            rt.ledger.record_quarantine(name, sha256, exc.reason, str(exc) + marker)
     if claimed:
         where = inbox.to_quarantine(file_path, settings.quarantine_dir, exc)
     elif file_path.exists():

@@ -1,14 +1,15 @@
 """Drives the digitize flow over files: once (``process``/``run``) or continuously (``watch``).
 
 The watcher must never stop because of one file: every outcome, including a crash inside the
-flow, ends as an archived, duplicate, quarantined or deferred file.
+flow, ends as an archived, duplicate, quarantined or deferred file. A file that cannot be taken
+now (still being written, locked by the scanner, on a read-only share) stays in the inbox and is
+looked at again on the next pass; nothing is ever skipped for good.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -41,46 +42,86 @@ def process_files(
     get_runtime(settings)
     results = []
     for path in paths:
-        unit = inbox.unit_for(path.resolve(), settings.inbox_dir, settings.unit)
-        result = _run_flow(path, unit, path.name, claimed=False)
+        unit = inbox.unit_for(path.resolve(), settings.inbox_dir, settings.unit, settings.unit_map)
+        # The user named this file: follow their link here (the inbox never follows one).
+        result = _run_flow(path.resolve() if path.is_symlink() else path, unit, path.name, claimed=False)
         results.append(result)
         if on_result:
             on_result(result)
     return results
 
 
+def _adopt_left_sidecar(settings: Settings, claimed: Path) -> None:
+    """A kill between claiming a scan and its ``<file>.json`` leaves the sidecar in the inbox with
+    no scan beside it: bring it to its scan so the clerk's data is not lost."""
+    if inbox.companions(claimed):
+        return
+    name = inbox.original_name(claimed)
+    for candidate in settings.inbox_dir.rglob(f"{name}.json"):
+        if candidate.is_file() and not candidate.with_name(name).exists():
+            try:
+                inbox._move(candidate, claimed.with_name(claimed.name + inbox.SIDECAR_COMPANION))
+            except OSError:
+                log.warning("could not bring sidecar %s to %s", candidate, claimed)
+            return
+
+
 def recover_claimed(settings: Settings) -> list[inbox.InboxFile]:
-    """Files left in ``work/`` by a run that was killed: they are done again from the start."""
+    """Files left in ``work/`` by a run that was killed: they are done again from the start.
+
+    Every step is idempotent on the SHA-256 (archive objects are reused, the ledger row is found
+    by its claim token), so redoing a half-done file repeats nothing and loses nothing.
+    """
     work = settings.work_dir
     if not work.is_dir():
         return []
     out = []
     for path in sorted(work.rglob("*")):
-        if path.is_file() and not path.name.endswith(".part"):
-            unit = path.parent.name if path.parent != work else settings.unit
-            out.append(inbox.InboxFile(path=path, unit=unit))
+        if not path.is_file() or path.name.endswith((".part", ".json")):
+            continue  # companions travel with their scan
+        unit = path.parent.name if path.parent != work else settings.unit
+        _adopt_left_sidecar(settings, path)
+        out.append(inbox.InboxFile(path=path, unit=unit))
     return out
 
 
 def run_inbox_once(
-    settings: Settings, on_result: Callback | None = None, *, stable_s: float | None = None
+    settings: Settings,
+    on_result: Callback | None = None,
+    *,
+    stable_s: float | None = None,
+    tracker: inbox.StabilityTracker | None = None,
 ) -> list[dict[str, Any]]:
-    """One pass over the inbox: every stable file is claimed and digitized."""
+    """One pass over the inbox: every stable file is claimed and digitized.
+
+    With a ``tracker`` (the watcher) stability is judged across passes; without one (``sohoa run``
+    from cron) by mtime age and a short re-check.
+    """
     get_runtime(settings)
     stable = settings.watch_stable_s if stable_s is None else stable_s
     results = []
+
+    def ready(path: Path) -> bool:
+        if tracker is not None:
+            return tracker.ready(path)
+        return inbox.is_stable(path, stable)
 
     def handle(path: Path, unit: str, already_claimed: bool) -> None:
         if already_claimed:
             claimed = path
         else:
+            if inbox.is_locked(path):
+                log.warning("%s is locked or unreadable; will try again later", path)
+                return
             try:
                 claimed = inbox.claim(path, settings.work_dir / unit)
             except FileNotFoundError:
                 return  # another worker took it
             except PermissionError:
-                log.warning("%s is locked or read-only; will try again later", path)
+                log.warning("%s cannot be moved (read-only?); will try again later", path)
                 return
+            if tracker is not None:
+                tracker.forget(path)
         name = inbox.original_name(claimed)
         result = _run_flow(claimed, unit, name, claimed=True)
         results.append(result)
@@ -89,35 +130,61 @@ def run_inbox_once(
 
     for item in recover_claimed(settings):
         handle(item.path, item.unit, True)
-    for item in inbox.scan_inbox(settings.inbox_dir, settings.unit):
-        if inbox.is_stable(item.path, stable):
+    seen: set[Path] = set()
+    for item in inbox.scan_inbox(settings.inbox_dir, settings.unit, settings.unit_map):
+        seen.add(item.path)
+        sidecar = inbox.sidecar_for(item.path)
+        if sidecar is not None:
+            seen.add(sidecar)
+        if ready(item.path) and (sidecar is None or ready(sidecar)):
             handle(item.path, item.unit, False)
+    if tracker is not None:
+        tracker.prune(seen)
     return results
 
 
-def watch(settings: Settings, on_result: Callback | None = None, stop: threading.Event | None = None) -> None:
-    """Watch the inbox until stopped: native events (or polling on network shares) plus periodic rescans."""
+def inbox_backlog(settings: Settings) -> int:
+    return sum(1 for _ in inbox.scan_inbox(settings.inbox_dir, settings.unit, settings.unit_map))
+
+
+def watch(
+    settings: Settings,
+    on_result: Callback | None = None,
+    stop: threading.Event | None = None,
+    *,
+    on_pass: Callable[[], None] | None = None,
+) -> None:
+    """Watch the inbox until stopped.
+
+    Native file events (or polling, ``SOHOA_WATCH_POLL``, for network shares where events do not
+    arrive) only say "look again"; every wake-up is a full scan of the inbox, and a full scan runs
+    at least every ``SOHOA_WATCH_RESCAN_S`` even without events, so a file dropped while the
+    watcher was down or between events is never missed. While some file is not yet stable the
+    watcher wakes every half stability delay to look at it again.
+    """
     from watchfiles import watch as watch_changes
 
     stop = stop or threading.Event()
     settings.inbox_dir.mkdir(parents=True, exist_ok=True)
-    last_scan = 0.0
+    tracker = inbox.StabilityTracker(settings.watch_stable_s)
     while not stop.is_set():
-        now = time.monotonic()
-        if now - last_scan >= 0:  # rescan on every wake-up: events only say "look again"
-            try:
-                run_inbox_once(settings, on_result)
-            except Exception:  # noqa: BLE001 - the watcher goes on whatever one pass hit
-                log.exception("inbox pass failed; will retry")
-            last_scan = time.monotonic()
+        try:
+            run_inbox_once(settings, on_result, tracker=tracker)
+        except Exception:  # noqa: BLE001 - the watcher goes on whatever one pass hit
+            log.exception("inbox pass failed; will retry")
+        if on_pass:
+            on_pass()
+        if stop.is_set():
+            break
+        waiting = inbox_backlog(settings) > 0
+        timeout = max(settings.watch_stable_s / 2, 0.2) if waiting else settings.watch_rescan_s
         for _changes in watch_changes(
             settings.inbox_dir,
             stop_event=stop,
             force_polling=settings.watch_poll,
-            rust_timeout=int(settings.watch_rescan_s * 1000),
+            poll_delay_ms=300,
+            rust_timeout=max(int(timeout * 1000), 50),
             yield_on_timeout=True,
-            debounce=int(max(settings.watch_stable_s, 0.05) * 1000),
+            debounce=200,
         ):
-            if settings.watch_stable_s > 0:
-                stop.wait(settings.watch_stable_s)
             break

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from schemas.errors import ConfigError
 from schemas.settings import Settings
@@ -35,6 +36,9 @@ class Signer:
     agency_name: str
     visible_stamp: bool
     tsa_url: str | None
+    level: str | None = None
+    pkcs11: Any = None  # signing.sign.Pkcs11Config when the key is on a token
+    trust_roots: tuple[bytes, ...] = ()  # for B-LT/B-LTA: the chain's revocation data is collected
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,6 +57,23 @@ class Runtime:
 
 
 def load_signer(settings: Settings) -> Signer:
+    level = settings.sign_level
+    roots = tuple(load_trust_roots(settings)) if level in ("B-LT", "B-LTA") else ()
+    if settings.pkcs11_module:
+        from signing.sign import Pkcs11Config
+
+        if not (settings.pkcs11_token and settings.pkcs11_key_label):
+            raise ConfigError(
+                "SOHOA_PKCS11_MODULE is set but SOHOA_PKCS11_TOKEN or SOHOA_PKCS11_KEY_LABEL is not",
+                message_en="Set SOHOA_PKCS11_TOKEN and SOHOA_PKCS11_KEY_LABEL for the signing token.",
+                message_vi="Hãy đặt SOHOA_PKCS11_TOKEN và SOHOA_PKCS11_KEY_LABEL cho thiết bị ký số.",
+            )
+        pin = settings.pkcs11_pin.get_secret_value() if settings.pkcs11_pin else None
+        token = Pkcs11Config(settings.pkcs11_module, settings.pkcs11_token, settings.pkcs11_key_label, pin)
+        return Signer(
+            p12=b"", password=None, agency_name=settings.agency_name, visible_stamp=settings.visible_stamp,
+            tsa_url=settings.tsa_url, level=level, pkcs11=token, trust_roots=roots,
+        )  # fmt: skip
     path = settings.signer_p12
     if not path.exists():
         raise ConfigError(
@@ -68,11 +89,31 @@ def load_signer(settings: Settings) -> Signer:
         agency_name=settings.agency_name,
         visible_stamp=settings.visible_stamp,
         tsa_url=settings.tsa_url,
+        level=level,
+        trust_roots=roots,
     )
 
 
+CERT_SUFFIXES = (".pem", ".crt", ".cer", ".der")
+
+
+def trust_dir_files(folder: Path, suffixes: tuple[str, ...]) -> list[bytes]:
+    """Files of a trust folder with the given suffixes, sorted by name (stable reports)."""
+    return [
+        p.read_bytes() for p in sorted(Path(folder).iterdir()) if p.suffix.lower() in suffixes and p.is_file()
+    ]
+
+
+def load_crls(settings: Settings) -> list[bytes]:
+    """The local CRL cache: ``*.crl`` files in SOHOA_TRUST_DIR (DER)."""
+    return trust_dir_files(settings.trust_dir, (".crl",)) if settings.trust_dir else []
+
+
 def load_trust_roots(settings: Settings) -> list[bytes]:
-    roots = [p.read_bytes() for p in settings.trust_root_paths if Path(p).exists()]
+    if settings.trust_dir is not None:
+        roots = trust_dir_files(settings.trust_dir, CERT_SUFFIXES) if settings.trust_dir.is_dir() else []
+    else:
+        roots = [p.read_bytes() for p in settings.trust_root_paths if Path(p).exists()]
     if not roots:
         raise ConfigError(
             "no trust roots",
@@ -86,6 +127,9 @@ _RUNTIMES: dict[str, Runtime] = {}
 
 
 def _build_runtime(settings: Settings) -> Runtime:
+    from flows.redact import protect
+
+    protect(settings)  # before any client exists that could echo a credential in an error
     settings.home.mkdir(parents=True, exist_ok=True)
     store = open_store(
         settings.archive,

@@ -8,22 +8,28 @@ any point and started again repeats nothing that already landed and loses nothin
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ocr.extract import DocumentOcr, build_pdf, ocr_pages
-from ocr.pages import load_pages, sniff_kind
+from ocr import sandbox
+from ocr.extract import DocumentOcr, build_pdf
+from ocr.pages import sniff_kind
+from ocr.sidecar import archival_fields, review_for
 from schemas.documents import Extraction, nfc
-from schemas.errors import EmptyFile, IntegrityError, SignatureInvalid
+from schemas.errors import EmptyFile, IntegrityError, SignatureInvalid, UnsafeInput
 from schemas.ledger import Document
 from schemas.settings import Settings
 from signing.sign import sign_pdf
 from signing.verify import verify_pdf
 from storage.ledger import Ledger
 from storage.objectstore import ObjectStore, StoredObject, archive_key, put_verified, validate_key
+from storage.retention import Retention, retention_for
 
 EXTENSIONS = {"pdf": "pdf", "tiff": "tif", "jpeg": "jpg", "png": "png"}
 CONTENT_TYPES = {"pdf": "application/pdf", "tiff": "image/tiff", "jpeg": "image/jpeg", "png": "image/png"}
@@ -48,13 +54,14 @@ class ArchivedCopies:
     signed: StoredObject
     metadata: StoredObject
     text: StoredObject
+    retention: Retention | None = None
 
 
 def read_intake(path: Path, *, name: str, unit: str) -> Intake:
     """Read a claimed file once. The unit code is checked first: it becomes part of archive keys,
     and a misnamed unit folder must be reported before any costly work."""
     validate_key(unit)
-    data = path.read_bytes()
+    data = read_regular_file(path)
     if not data:
         raise EmptyFile(f"{name}: 0 bytes")
     kind = sniff_kind(data)
@@ -63,11 +70,36 @@ def read_intake(path: Path, *, name: str, unit: str) -> Intake:
     )
 
 
+def read_regular_file(path: Path) -> bytes:
+    """The bytes of a regular file, never through a symbolic link (a link swapped in after the
+    inbox scan could point at a key or /etc) and never from a FIFO or device (which would block)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnsafeInput(f"{path.name} is a symbolic link") from None
+        raise
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UnsafeInput(f"{path.name} is not a regular file")
+        return fh.read()
+
+
 def extract(intake: Intake, settings: Settings) -> DocumentOcr:
-    pages = load_pages(intake.data, max_pages=settings.max_pages, max_pixels=settings.max_pixels)
-    return ocr_pages(
-        pages, lang=settings.ocr_lang, timeout_s=settings.ocr_timeout_s, workers=settings.ocr_workers
-    )
+    """Decode and OCR an untrusted file in a killable child process with the configured limits
+    (:mod:`ocr.sandbox`); ``SOHOA_SANDBOX=false`` runs it in this process (debugging only)."""
+    job = {
+        "max_pages": settings.max_pages,
+        "max_pixels": settings.max_pixels,
+        "lang": settings.ocr_lang,
+        "timeout_s": settings.ocr_timeout_s,
+        "workers": settings.ocr_workers,
+        "allow_signed": settings.signed_input == "archive_original",
+    }
+    if not settings.sandbox:
+        return sandbox.extract_document(intake.data, **job)
+    limits = sandbox.Limits(wall_s=settings.doc_timeout_s, memory_mb=settings.max_memory_mb)
+    return sandbox.run_limited("ocr.sandbox:extract_document", intake.data, limits=limits, **job)
 
 
 def archive_year(extraction: Extraction, received: dt.datetime) -> int:
@@ -102,6 +134,9 @@ def sign_and_verify(
         agency_name=signer.agency_name,
         visible_stamp=signer.visible_stamp,
         tsa_url=signer.tsa_url,
+        level=signer.level,
+        pkcs11=signer.pkcs11,
+        trust_roots=signer.trust_roots,
     )
     report = verify_pdf(signed, trust_roots=trust_roots)
     if not report.ok:
@@ -121,42 +156,81 @@ def metadata_record(
         "pages": len(extraction.pages),
         "ocr_confidence": round(extraction.confidence, 2),
         "metadata": extraction.metadata.to_json(),
+        **archival_fields(extraction),
         "signed_pdf": {"key": keys["signed"], "sha256": signed_sha256},
         "original": {"key": keys["original"], "sha256": intake.sha256},
     }
     return json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
 
 
-def _put_once(store: ObjectStore, key: str, data: bytes, content_type: str) -> StoredObject:
+def document_retention(settings: Settings, keys: dict[str, str], maintenance: str | None = None) -> Retention:
+    """The lock of a document's objects: its preservation class (else ``SOHOA_RETENTION_CLASS``)
+    counted from the year in its keys, in ``SOHOA_RETENTION_MODE``."""
+    year = int(keys["original"].split("/")[1])
+    return retention_for(
+        maintenance or settings.retention_class,
+        year,
+        mode=settings.retention_mode,
+        other_years=settings.retention_other_years,
+    )
+
+
+def _put_once(
+    store: ObjectStore, key: str, data: bytes, content_type: str, retention: Retention | None = None
+) -> StoredObject:
     """Store and read back; an object that an interrupted run already stored is kept as it is."""
     if store.exists(key):
+        info = store.stat(key)
         return StoredObject(
-            key=key, uri=store.uri(key), sha256=store.sha256_of(key), size=-1, version_id=None
+            key=key,
+            uri=store.uri(key),
+            sha256=store.sha256_of(key, version_id=info.version_id),
+            size=info.size,
+            version_id=info.version_id,
         )
-    return put_verified(store, key, data, content_type)
+    return put_verified(store, key, data, content_type, retention)
 
 
 def archive(
-    store: ObjectStore, intake: Intake, extraction: Extraction, signed: bytes, keys: dict[str, str]
+    store: ObjectStore,
+    intake: Intake,
+    extraction: Extraction,
+    signed: bytes,
+    keys: dict[str, str],
+    retention: Retention | None = None,
 ) -> ArchivedCopies:
-    original = put_verified(store, keys["original"], intake.data, CONTENT_TYPES[intake.kind])
+    original = put_verified(store, keys["original"], intake.data, CONTENT_TYPES[intake.kind], retention)
     if original.sha256 != intake.sha256:
         raise IntegrityError(f"{keys['original']}: archived copy hash {original.sha256} != {intake.sha256}")
-    signed_obj = put_verified(store, keys["signed"], signed, "application/pdf")
+    signed_obj = put_verified(store, keys["signed"], signed, "application/pdf", retention)
     meta = _put_once(
         store,
         keys["metadata"],
         metadata_record(intake, extraction, signed_obj.sha256, keys),
         "application/json",
+        retention,
     )
-    text = _put_once(store, keys["text"], nfc(extraction.text).encode("utf-8"), "text/plain; charset=utf-8")
-    return ArchivedCopies(original=original, signed=signed_obj, metadata=meta, text=text)
+    text = _put_once(
+        store, keys["text"], nfc(extraction.text).encode("utf-8"), "text/plain; charset=utf-8", retention
+    )
+    return ArchivedCopies(original=original, signed=signed_obj, metadata=meta, text=text, retention=retention)
 
 
 def record(
-    ledger: Ledger, intake: Intake, extraction: Extraction, copies: ArchivedCopies, received: dt.datetime
+    ledger: Ledger,
+    intake: Intake,
+    extraction: Extraction,
+    copies: ArchivedCopies,
+    received: dt.datetime,
+    *,
+    clerk: dict[str, Any] | None = None,
+    claim: str | None = None,
 ) -> Document:
-    md = extraction.metadata
+    """``clerk``: the sidecar's data (mã hồ sơ, mã TTHC...); ``claim``: the inbox claim token,
+    kept in the ``received`` event so a run resumed after a crash knows the row is its own."""
+    review = review_for(extraction.pages, clerk)
+    md = review.result.metadata()
+    clerk = clerk or {}
     doc = Document(
         sha256=intake.sha256,
         file_name=intake.name,
@@ -174,6 +248,12 @@ def record(
         chuc_vu_nguoi_ky=md.chuc_vu_nguoi_ky,
         so_trang=md.so_trang,
         ocr_confidence=round(extraction.confidence, 2),
+        type_code=review.result.value("type_code"),
+        field_meta=review.result.field_meta() | {"conflicts": [c.to_json() for c in review.conflicts]},
+        needs_review=review.needs_review,
+        clerk_data=clerk or None,
+        ma_ho_so=clerk.get("ma_ho_so"),
+        ma_tthc=clerk.get("ma_tthc"),
         status="archived",
         original_key=copies.original.key,
         signed_key=copies.signed.key,
@@ -182,12 +262,14 @@ def record(
         original_version_id=copies.original.version_id,
         signed_version_id=copies.signed.version_id,
         metadata_version_id=copies.metadata.version_id,
+        maintenance=copies.retention.maintenance if copies.retention else None,
+        retain_until=copies.retention.retain_until if copies.retention else None,
         received_at=received,
         archived_at=dt.datetime.now(dt.UTC),
     )
     now = dt.datetime.now(dt.UTC).isoformat()
     events = [
-        ("received", AGENT, f"{intake.name} at {received.isoformat()}"),
+        ("received", AGENT, f"{intake.name} at {received.isoformat()}" + (f" [claim {claim}]" if claim else "")),
         ("ocr", AGENT, f"{len(extraction.pages)} page(s), confidence {extraction.confidence:.1f}"),
         ("signed", AGENT, f"signed.pdf sha256 {copies.signed.sha256}"),
         ("archived", AGENT, f"{copies.original.uri}, {copies.signed.uri} at {now}"),

@@ -20,6 +20,7 @@ import statistics
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ocr.vntext import (
     best_phrase,
@@ -97,6 +98,7 @@ class _Line:
 
     text: str
     para: int = 0
+    words: tuple[OcrWord, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -110,14 +112,17 @@ def extract_metadata(pages: Sequence[OcrPage]) -> DocumentMetadata:
     (Tesseract often reads "ỦY BAN NHÂN DÂN  CỘNG HÒA XÃ HỘI…" as one line) and paragraph breaks
     are kept; without boxes the page text is parsed as :func:`extract_metadata_from_text` does.
     """
-    line_pages = [_lines_from_words(p) if p.words else _lines_from_text(p.text) for p in pages]
-    return _extract(line_pages, so_trang=len(pages))
+    from ocr.fields import extract_fields  # the thresholds live with the confidences
+
+    return extract_fields(pages).metadata()
 
 
 def extract_metadata_from_text(page_texts: Sequence[str]) -> DocumentMetadata:
     """The contract's metadata from plain page texts (lines separated by "\\n"; blank lines break
     paragraphs). Never raises on odd text: a field it cannot read is None."""
-    return _extract([_lines_from_text(t) for t in page_texts], so_trang=len(page_texts))
+    from ocr.fields import extract_fields_from_text
+
+    return extract_fields_from_text(page_texts).metadata()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -151,7 +156,7 @@ def _lines_from_words(page: OcrPage) -> list[_Line]:
     heights = [w.height for ws in groups.values() for w in ws if w.height > 0]
     med_h = statistics.median(heights) if heights else 20
     gap_limit = max(3.0 * med_h, 0.06 * page.width)
-    segments: list[tuple[int, int, tuple[int, int], str]] = []
+    segments: list[tuple[int, int, tuple[int, int], str, tuple[OcrWord, ...]]] = []
     for (block, para, _), ws in groups.items():
         ws = sorted(ws, key=lambda w: w.left)
         seg: list[OcrWord] = [ws[0]]
@@ -164,18 +169,20 @@ def _lines_from_words(page: OcrPage) -> list[_Line]:
     segments.sort(key=lambda s: (s[0], s[1]))
     out: list[_Line] = []
     para_ids: dict[tuple[int, int], int] = {}
-    for _, _, key, text in segments:
+    for _, _, key, text, words in segments:
         line = _clean(text)
         if line:
-            out.append(_Line(line, para_ids.setdefault(key, len(para_ids))))
+            out.append(_Line(line, para_ids.setdefault(key, len(para_ids)), words))
     return out
 
 
-def _segment(ws: list[OcrWord], block: int, para: int) -> tuple[int, int, tuple[int, int], str]:
+def _segment(
+    ws: list[OcrWord], block: int, para: int
+) -> tuple[int, int, tuple[int, int], str, tuple[OcrWord, ...]]:
     top = min(w.top for w in ws)
     height = max(w.top + w.height for w in ws) - top
     # Row position rounded to half a line so words of one visual row sort left to right.
-    return top + height // 2, ws[0].left, (block, para), " ".join(w.text for w in ws)
+    return top + height // 2, ws[0].left, (block, para), " ".join(w.text for w in ws), tuple(ws)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -183,13 +190,29 @@ def _segment(ws: list[OcrWord], block: int, para: int) -> tuple[int, int, tuple[
 
 
 def _extract(line_pages: Sequence[Sequence[_Line]], so_trang: int) -> DocumentMetadata:
+    """The contract's values as parsed, before any confidence threshold (kept for callers that
+    want the raw reading)."""
+    return DocumentMetadata(**_parse(line_pages, so_trang).values)
+
+
+@dataclass
+class _Parsed:
+    """Parsed values plus the lines each was read from (for confidence and ink checks)."""
+
+    values: dict[str, Any]
+    header: _Header
+    lines: dict[str, list[_Line]]
+
+
+def _parse(line_pages: Sequence[Sequence[_Line]], so_trang: int) -> _Parsed:
     first = list(line_pages[0]) if line_pages else []
+    last = list(line_pages[-1]) if line_pages else []
     header = _parse_header(first)
     all_text = "\n".join(ln.text for page in line_pages for ln in page)
     dia_danh = _verify_place(header.place, header, all_text)
     agency, parent = _agency(header.agency_lines, dia_danh)
     cap = _level(agency, parent)
-    signer = _signer(list(line_pages[-1]) if line_pages else [])
+    signer = _signer(last)
     fields = {
         "so_ky_hieu": header.so_ky_hieu,
         "ngay_ban_hanh": header.date,
@@ -203,7 +226,33 @@ def _extract(line_pages: Sequence[Sequence[_Line]], so_trang: int) -> DocumentMe
         "chuc_vu_nguoi_ky": signer[1],
         "so_trang": so_trang or None,
     }
-    return DocumentMetadata(**{k: nfc(v) if isinstance(v, str) else v for k, v in fields.items()})
+    values = {k: nfc(v) if isinstance(v, str) else v for k, v in fields.items()}
+    head = first[:40]
+    lines = {
+        "so_ky_hieu": [header.so_line] if header.so_line else [],
+        "ngay_ban_hanh": [header.date_line] if header.date_line else [],
+        "dia_danh": [header.date_line] if header.date_line else [],
+        "loai_van_ban": [header.type_line] if header.type_line else [],
+        "trich_yeu": _lines_within(head, header.trich_yeu),
+        "co_quan_ban_hanh": _lines_within(head, " ".join(header.agency_lines)),
+        "nguoi_ky": _lines_within(last[-16:], signer[0]),
+        "chuc_vu_nguoi_ky": _lines_within(last[-16:], signer[1]),
+    }
+    lines["co_quan_chu_quan"] = lines["cap"] = lines["co_quan_ban_hanh"]
+    return _Parsed(values, header, lines)
+
+
+def _lines_within(lines: Sequence[_Line], value: str | None) -> list[_Line]:
+    """The lines whose text is part of ``value`` (accent-insensitively): where a value was read."""
+    if not value:
+        return []
+    key = f" {match_key(value)} "
+    out = []
+    for ln in lines:
+        k = match_key(_strip_trailing_junk(_strip_junk(ln.text)))
+        if len(k) >= 3 and f" {k} " in key:
+            out.append(ln)
+    return out
 
 
 @dataclass
@@ -214,6 +263,9 @@ class _Header:
     place: str | None = None
     doc_type: str | None = None
     trich_yeu: str | None = None
+    so_line: _Line | None = None
+    date_line: _Line | None = None
+    type_line: _Line | None = None
 
 
 def _split_motto(text: str) -> tuple[str, str | None]:
@@ -248,6 +300,7 @@ def _parse_header(lines: list[_Line]) -> _Header:
         if so is not None:
             so_idx = i
             header.so_ky_hieu, rest = so
+            header.so_line = ln
             left = ""
             text_after = rest
         else:
@@ -260,6 +313,7 @@ def _parse_header(lines: list[_Line]) -> _Header:
             if parsed is not None:
                 date_idx = i
                 header.date, header.place = parsed
+                header.date_line = ln
                 if so is None:
                     left = text_after[: _date_start(text_after)].strip() if header.place is None else ""
         if so_idx is None and date_idx is None and left:
@@ -453,6 +507,7 @@ def _type_and_subject(
             vv = _VV.match(text)
             if vv:
                 h.doc_type = CONG_VAN
+                h.type_line = head[i]
                 body = [text[vv.end() :]]
                 para = head[i].para
                 for ln in head[i + 1 : i + 6]:
@@ -472,6 +527,7 @@ def _type_and_subject(
         if doc_type is None:
             continue
         h.doc_type = doc_type
+        h.type_line = head[i]
         h.trich_yeu = _subject(head[i + 1 : i + 8])
         return
 

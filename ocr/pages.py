@@ -11,6 +11,7 @@ are rendered with poppler's ``pdftoppm``. Every library failure becomes an error
 from __future__ import annotations
 
 import io
+import os
 import re
 import subprocess
 import tempfile
@@ -23,10 +24,13 @@ from PIL import Image, ImageOps, ImageSequence
 
 from schemas.errors import (
     CorruptFile,
+    DecompressionBomb,
     EmptyFile,
     EncryptedPdf,
-    LimitExceeded,
+    MemoryLimitExceeded,
+    ProcessingTimeout,
     SohoaError,
+    TooManyPages,
     UnsupportedFileType,
 )
 
@@ -35,6 +39,13 @@ RENDER_DPI = 300
 PDFTOPPM_TIMEOUT_S = 120
 _COMMON_DPI = (72, 96, 100, 120, 150, 200, 240, 250, 300, 350, 400, 600, 1200)
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf"}
+DEFAULT_MAX_PIXELS = 200_000_000
+
+# Decompression-bomb guards, explicit rather than library defaults: Pillow refuses images over the
+# limit (we make its warning an error too), and OpenCV reads its own limit once, when loaded, from
+# this variable (we never decode input files with OpenCV; this covers any future use).
+Image.MAX_IMAGE_PIXELS = DEFAULT_MAX_PIXELS
+os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(DEFAULT_MAX_PIXELS))
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,11 +88,13 @@ def sniff_kind(data: bytes) -> str:
     raise UnsupportedFileType(f"unrecognised header {data[:8]!r}")
 
 
-def load_pages(data: bytes, *, max_pages: int = 500, max_pixels: int = 200_000_000) -> list[PageImage]:
+def load_pages(data: bytes, *, max_pages: int = 500, max_pixels: int = DEFAULT_MAX_PIXELS) -> list[PageImage]:
     """Decode every page of one input file.
 
-    Raises ``EmptyFile``, ``UnsupportedFileType``, ``CorruptFile``, ``EncryptedPdf`` or
-    ``LimitExceeded`` (more than ``max_pages`` pages, or a page over ``max_pixels`` pixels).
+    Raises ``EmptyFile``, ``UnsupportedFileType``, ``CorruptFile``, ``EncryptedPdf`` or a
+    ``LimitExceeded``: ``TooManyPages`` (over ``max_pages``), ``DecompressionBomb`` (a page over
+    ``max_pixels`` pixels, or a stream over pypdf's output limits), ``MemoryLimitExceeded``.
+    Nothing else escapes, whatever the bytes (the fuzz tests hold it to that).
     """
     kind = sniff_kind(data)
     try:
@@ -91,10 +104,14 @@ def load_pages(data: bytes, *, max_pages: int = 500, max_pixels: int = 200_000_0
     except SohoaError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise LimitExceeded(f"{kind}: {exc}") from exc
+        raise DecompressionBomb(f"{kind}: {exc}") from exc
     except MemoryError as exc:
-        raise LimitExceeded(f"{kind}: out of memory while decoding") from exc
+        raise MemoryLimitExceeded(f"{kind}: out of memory while decoding") from exc
+    except RecursionError as exc:
+        raise CorruptFile(f"{kind}: structure nested too deeply") from exc
     except Exception as exc:  # any library failure on a damaged file
+        if type(exc).__name__ == "LimitReachedError":  # pypdf's output caps on a stream
+            raise DecompressionBomb(f"{kind}: {exc}") from exc
         raise CorruptFile(f"{kind} could not be decoded: {type(exc).__name__}: {exc}") from exc
 
 
@@ -124,7 +141,7 @@ def load_document(path: Path, **limits: int) -> list[PageImage]:
         for page in load_document(f, **limits):
             pages.append(_reindex(page, len(pages)))
             if len(pages) > max_pages:
-                raise LimitExceeded(f"more than {max_pages} pages in folder {path.name}")
+                raise TooManyPages(f"more than {max_pages} pages in folder {path.name}")
     return pages
 
 
@@ -138,7 +155,7 @@ def _load_raster(data: bytes, kind: str, *, max_pages: int, max_pixels: int) -> 
         img = Image.open(io.BytesIO(data))
         n_frames = getattr(img, "n_frames", 1)
         if n_frames > max_pages:
-            raise LimitExceeded(f"{n_frames} pages, limit {max_pages}")
+            raise TooManyPages(f"{n_frames} pages, limit {max_pages}")
         pages = []
         for i, frame in enumerate(ImageSequence.Iterator(img)):
             _check_pixels(frame.size, max_pixels)
@@ -166,7 +183,7 @@ def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
     if w <= 0 or h <= 0:
         raise CorruptFile(f"image has no pixels ({w}x{h})")
     if w * h > max_pixels:
-        raise LimitExceeded(f"page of {w}x{h} = {w * h} pixels, limit {max_pixels}")
+        raise DecompressionBomb(f"page of {w}x{h} = {w * h} pixels, limit {max_pixels}")
 
 
 def _to_array(img: Image.Image) -> np.ndarray:
@@ -211,9 +228,13 @@ def _load_pdf(data: bytes, *, max_pages: int, max_pixels: int) -> list[PageImage
     import logging
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError, PdfReadError
+
+    from ocr.pdfsafety import inspect_pdf
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
+    # Page-tree size, claimed image sizes and inflated stream sizes, before decoding any pixel.
+    inspect_pdf(data, max_pages=max_pages, max_pixels=max_pixels)
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
@@ -228,12 +249,14 @@ def _load_pdf(data: bytes, *, max_pages: int, max_pixels: int) -> list[PageImage
         n = len(reader.pages)
     except SohoaError:
         raise
+    except LimitReachedError as exc:
+        raise DecompressionBomb(f"PDF structure over a safety limit: {exc}") from exc
     except (PdfReadError, Exception) as exc:
         raise CorruptFile(f"PDF structure unreadable: {type(exc).__name__}: {exc}") from exc
     if n == 0:
         raise CorruptFile("PDF has no pages")
     if n > max_pages:
-        raise LimitExceeded(f"{n} pages, limit {max_pages}")
+        raise TooManyPages(f"{n} pages, limit {max_pages}")
     pages = []
     for i, page in enumerate(reader.pages):
         embedded = _embedded_page_image(page, i, max_pixels)
@@ -264,7 +287,11 @@ def _embedded_page_image(page: object, index: int, max_pixels: int) -> PageImage
     best = max(images, key=pixels)
     try:
         img = best.image
-    except Exception:
+    except Exception as exc:
+        from pypdf.errors import LimitReachedError
+
+        if isinstance(exc, LimitReachedError | Image.DecompressionBombError | MemoryError):
+            raise  # a bomb is not something to hand to poppler instead
         return None  # a filter Pillow cannot decode (JBIG2, JPX...): poppler can
     if img is None:
         return None
@@ -303,7 +330,7 @@ def _render_page(data: bytes, index: int, max_pixels: int) -> PageImage:
         except FileNotFoundError as exc:
             raise CorruptFile("page needs rendering but poppler's pdftoppm is not installed") from exc
         except subprocess.TimeoutExpired as exc:
-            raise LimitExceeded(f"rendering page {index + 1} took over {PDFTOPPM_TIMEOUT_S} s") from exc
+            raise ProcessingTimeout(f"rendering page {index + 1} took over {PDFTOPPM_TIMEOUT_S} s") from exc
         out = out_root.with_suffix(".png")
         if proc.returncode != 0 or not out.exists():
             err = proc.stderr.decode("utf-8", "replace").strip()[:300]

@@ -215,10 +215,15 @@ def remove_streaks(gray: np.ndarray, *, excess: float = 0.06, speck_area: int = 
     ink = (gray < 140).astype(np.uint8)
     h, w = ink.shape
     col = cv2.blur(ink.mean(axis=0).astype(np.float32).reshape(1, -1), (9, 1)).ravel()
-    k = 301
-    padded = np.pad(col, k // 2, mode="edge")
-    local = np.array([np.median(padded[i : i + k : 5]) for i in range(w)], dtype=np.float32)
-    band = (col - local) > excess
+    # Baseline: the larger of the medians beside the column (150 px each side, 20 px gap), so the
+    # edge of the text block next to an empty margin does not count as a streak.
+    reach, gap = 170, 20
+    padded = np.pad(col, reach, mode="edge")
+    left = np.array([np.median(padded[i : i + reach - gap : 3]) for i in range(w)], dtype=np.float32)
+    right = np.array(
+        [np.median(padded[i + reach + gap : i + 2 * reach : 3]) for i in range(w)], dtype=np.float32
+    )
+    band = (col - np.maximum(left, right)) > excess
     if not band.any():
         return gray
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)

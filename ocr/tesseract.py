@@ -168,14 +168,57 @@ def _words_and_text(data: dict[str, list]) -> tuple[list[OcrWord], str]:
                 line=key[2],
             )
         )
-    words: list[OcrWord] = []
-    texts: list[str] = []
-    for line in lines.values():
-        if sum(w.confidence for w in line) / len(line) < NOISE_LINE_CONF:
+    kept = [line for line in lines.values() if sum(w.confidence for w in line) / len(line) >= NOISE_LINE_CONF]
+    words = [w for line in kept for w in line]
+    return words, "\n".join(" ".join(w.text for w in seg) for seg in _reading_order(kept))
+
+
+def _reading_order(lines: list[list[OcrWord]]) -> list[list[OcrWord]]:
+    """Text segments in reading order: in a two-column band, the left column first.
+
+    Tesseract (psm 4) reads the agency | national-motto header and the "Nơi nhận" | signer
+    block across both columns. A line splits where a gap between words exceeds four word
+    heights; a band is a run of vertically close lines none of which crosses the first split.
+    """
+    if not lines:
+        return []
+    height = float(np.median([w.height for line in lines for w in line])) or 1.0
+    rows = [_split_line(sorted(line, key=lambda w: w.left), 4.0 * height) for line in lines]
+    out: list[list[OcrWord]] = []
+    i = 0
+    while i < len(rows):
+        if len(rows[i]) < 2:
+            out.extend(rows[i])
+            i += 1
             continue
-        words.extend(line)
-        texts.append(" ".join(w.text for w in line))
-    return words, "\n".join(texts)
+        first, second = rows[i][0], rows[i][1]
+        split = (first[-1].left + first[-1].width + second[0].left) / 2.0
+        band = [rows[i]]
+        j = i + 1
+        while j < len(rows) and not _crosses(rows[j], split):
+            prev_bottom = max(w.top + w.height for seg in rows[j - 1] for w in seg)
+            if min(w.top for seg in rows[j] for w in seg) - prev_bottom > 1.5 * height:
+                break
+            band.append(rows[j])
+            j += 1
+        out.extend(seg for row in band for seg in row if seg[-1].left + seg[-1].width <= split)
+        out.extend(seg for row in band for seg in row if seg[0].left >= split)
+        i = j
+    return out
+
+
+def _split_line(line: list[OcrWord], gap: float) -> list[list[OcrWord]]:
+    segments = [[line[0]]]
+    for prev, word in zip(line, line[1:], strict=False):
+        if word.left - (prev.left + prev.width) > gap:
+            segments.append([word])
+        else:
+            segments[-1].append(word)
+    return segments
+
+
+def _crosses(row: list[list[OcrWord]], x: float) -> bool:
+    return any(seg[0].left < x < seg[-1].left + seg[-1].width for seg in row)
 
 
 def _rgb(image: np.ndarray) -> np.ndarray:

@@ -13,6 +13,29 @@ exceptions into these, so flows never see a library's own exception types.
 
 from __future__ import annotations
 
+_SECRETS: set[str] = set()
+REDACTED = "***"
+
+
+def register_secret(value: str | bytes | None) -> None:
+    """Remember a secret (key password, S3 credential) so no error text can ever carry it.
+
+    Called once by the composition root for every secret setting; values shorter than 4 characters
+    are ignored (redacting "a" would shred every message).
+    """
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if value and len(value) >= 4:
+        _SECRETS.add(value)
+
+
+def redact(text: str) -> str:
+    """``text`` with every registered secret replaced by ``***`` (longest first)."""
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
 
 class SohoaError(Exception):
     reason: str = "error"
@@ -21,12 +44,14 @@ class SohoaError(Exception):
     message_en: str = "The file could not be processed. Please tell the system administrator."
 
     def __init__(self, detail: str = "", *, message_vi: str | None = None, message_en: str | None = None):
+        # Library messages quoted in ``detail`` may echo a credential: scrub before anyone sees it.
+        detail = redact(detail)
         super().__init__(detail or self.message_en)
         self.detail = detail
         if message_vi is not None:
-            self.message_vi = message_vi
+            self.message_vi = redact(message_vi)
         if message_en is not None:
-            self.message_en = message_en
+            self.message_en = redact(message_en)
 
     def clerk_text(self) -> str:
         """The text of a quarantine ``<file>.error.txt``: Vietnamese first, then English."""
@@ -78,6 +103,18 @@ class EncryptedPdf(InputError):
     message_en = "The PDF is password-protected or encrypted. Remove the password and drop the file again."
 
 
+class SidecarInvalid(InputError):
+    reason = "sidecar_invalid"
+    message_vi = (
+        "Tệp thông tin kèm theo (<tên tệp>.json hoặc bảng kê CSV) không đọc được hoặc có giá trị sai "
+        "(ví dụ ngày không đúng dạng DD/MM/YYYY). Hãy sửa tệp đó rồi đặt lại bản quét."
+    )
+    message_en = (
+        "The clerk's data file (<file>.json sidecar or CSV manifest) cannot be read or holds a bad "
+        "value (e.g. a date not in DD/MM/YYYY). Fix that file and drop the scan again."
+    )
+
+
 class AlreadySigned(InputError):
     reason = "already_signed"
     message_vi = (
@@ -96,12 +133,80 @@ class LimitExceeded(InputError):
     message_en = "The file exceeds a configured limit (pages, image size or processing time). Split it into smaller files."
 
 
+class TooManyPages(LimitExceeded):
+    reason = "too_many_pages"
+    message_vi = "Tệp có nhiều trang hơn giới hạn cho phép (SOHOA_MAX_PAGES). Hãy tách thành nhiều tệp nhỏ hơn."
+    message_en = "The file has more pages than allowed (SOHOA_MAX_PAGES). Split it into several smaller files."
+
+
+class DecompressionBomb(LimitExceeded):
+    """An image or PDF stream that claims or inflates to far more pixels/bytes than a scan has."""
+
+    reason = "decompression_bomb"
+    message_vi = (
+        "Tệp khai báo ảnh hoặc dữ liệu nén lớn bất thường (có thể là tệp độc hại). "
+        "Hệ thống không giải nén; hãy quét lại tài liệu ở độ phân giải thông thường (200–300 dpi)."
+    )
+    message_en = (
+        "The file declares an abnormally large image or compressed stream (possibly malicious). "
+        "It was not decompressed; scan the document again at a normal resolution (200–300 dpi)."
+    )
+
+
+class ProcessingTimeout(LimitExceeded):
+    reason = "timeout"
+    message_vi = "Xử lý tệp quá thời gian cho phép (SOHOA_DOC_TIMEOUT_S). Hãy tách tệp nhỏ hơn hoặc báo quản trị."
+    message_en = "Processing the file took longer than allowed (SOHOA_DOC_TIMEOUT_S). Split it or tell the administrator."
+
+
+class MemoryLimitExceeded(LimitExceeded):
+    reason = "memory_limit"
+    message_vi = "Xử lý tệp cần nhiều bộ nhớ hơn giới hạn (SOHOA_MAX_MEMORY_MB). Hãy tách tệp nhỏ hơn hoặc quét ở độ phân giải thấp hơn."
+    message_en = "Processing the file needed more memory than allowed (SOHOA_MAX_MEMORY_MB). Split it or scan at a lower resolution."
+
+
+class PdfActiveContent(InputError):
+    """JavaScript, launch actions or embedded files: not a plain scan, and not ours to open."""
+
+    reason = "pdf_active_content"
+    message_vi = (
+        "Tệp PDF chứa mã lệnh (JavaScript), lệnh chạy chương trình hoặc tệp đính kèm; một bản quét không có "
+        "những thành phần này. Hãy quét lại tài liệu giấy hoặc in ra PDF không có đính kèm."
+    )
+    message_en = (
+        "The PDF contains JavaScript, launch actions or embedded files, which a scan never has. "
+        "Scan the paper again, or print it to a PDF without attachments."
+    )
+
+
+class UnsafeInput(InputError):
+    """A symbolic link or other non-regular file in the inbox: never followed."""
+
+    reason = "unsafe_input"
+    message_vi = "Đây là liên kết (symlink) hoặc không phải tệp thông thường; hệ thống không mở. Hãy chép chính tệp vào thư mục."
+    message_en = "This is a symbolic link or not a regular file; it is never opened. Copy the file itself into the folder."
+
+
 class BlankDocument(InputError):
     reason = "no_text"
     message_vi = (
         "Không đọc được chữ nào trên bản quét. Kiểm tra bản quét có đúng mặt giấy và đủ rõ rồi quét lại."
     )
     message_en = "No text could be read from the scan. Check that the right side was scanned and is legible, then scan again."
+
+
+class BadSidecar(InputError):
+    """The clerk's ``<file>.json`` beside a scan (or its manifest row) cannot be read."""
+
+    reason = "bad_sidecar"
+    message_vi = (
+        "Tệp thông tin đi kèm bản quét (<tệp>.json) không đọc được (sai cú pháp JSON hoặc không phải "
+        "UTF-8). Hãy sửa hoặc xuất lại tệp thông tin rồi đặt lại cả hai tệp vào thư mục."
+    )
+    message_en = (
+        "The data file next to the scan (<file>.json) cannot be read (invalid JSON or not UTF-8). "
+        "Fix or export it again, then drop both files in the folder again."
+    )
 
 
 class InvalidObjectKey(InputError):
@@ -165,6 +270,21 @@ class ObjectNotFound(StorageError):
     message_en = "The archived object was not found in the store. Tell the administrator."
 
 
+class ObjectLocked(StorageError):
+    """A delete or overwrite of an archived object that its retention or legal hold forbids."""
+
+    reason = "object_locked"
+    transient = False
+    message_vi = (
+        "Bản lưu đang trong thời hạn bảo quản hoặc bị phong tỏa (legal hold) nên không thể xóa hay ghi đè. "
+        "Chỉ cán bộ lưu trữ có thẩm quyền mới được hủy tài liệu khi hết thời hạn bảo quản."
+    )
+    message_en = (
+        "The archived object is under retention or legal hold and cannot be deleted or overwritten. "
+        "Only an authorised archivist may dispose of it once its retention period has ended."
+    )
+
+
 class IntegrityError(SohoaError):
     reason = "integrity_mismatch"
     transient = True
@@ -193,3 +313,29 @@ class InternalError(SohoaError):
     message_en = (
         "sohoa hit an internal error on this file. The file is kept as it was; tell the administrator."
     )
+
+
+class RegisterInvalid(InputError):
+    """An office register (denominators) with bad rows; nothing of it was imported. ``problems``
+    lists every bad row as ``(line, why)``."""
+
+    reason = "bad_register"
+    message_vi = (
+        "Sổ theo dõi (tệp số kết quả còn hiệu lực) có dòng sai; chưa nhập dòng nào. "
+        "Sửa các dòng được liệt kê rồi nhập lại cả tệp."
+    )
+    message_en = (
+        "The register file has bad rows; nothing was imported. Fix the rows listed and import the whole file again."
+    )
+
+    def __init__(self, detail: str = "", *, problems: list[tuple[int, str]] | None = None):
+        super().__init__(detail)
+        self.problems = problems or []
+
+
+class ReviewError(InputError):
+    """A review-queue correction that cannot be applied (unknown document or field, bad value)."""
+
+    reason = "bad_correction"
+    message_vi = "Không sửa được trường siêu dữ liệu này; xem chi tiết, kiểm tra mã tài liệu, tên trường và giá trị."
+    message_en = "This metadata correction cannot be applied; check the document hash, field name and value."

@@ -8,16 +8,25 @@ PostgreSQL, and always hands back aware UTC values). Text is NFC (the ledger nor
 Terms (see also ``schemas.documents``):
 
 * ``Unit`` — an administrative unit (đơn vị hành chính) whose office returns TTHC results;
-  ``level`` is ``tinh`` (province), ``huyen`` (district) or ``xa`` (commune).
+  ``level`` is ``tinh`` (province), ``huyen`` (district) or ``xa`` (commune). Units are data with a
+  validity period, not an enum: Vietnam abolished the district level on 1/7/2025 and GSO codes are
+  reused (24640 was thị trấn Ea T'Ling until 30/6/2025, then xã Cư Jút), so a unit row is keyed by
+  ``(code, valid_from)`` and a code alone is never a key.
+* ``Succession`` — one predecessor → successor link of a reorganization (merge, split, rename,
+  abolition), with the day it took effect.
+* ``Agency`` — an issuing agency (cơ quan) and the unit whose office it belongs to.
+* ``Target`` — a plan's target percentage per year and level, for plans other than the built-in
+  Plan 392 rule (``schemas.targets``).
 * ``Denominator`` — how many still-valid TTHC results (kết quả giải quyết TTHC còn hiệu lực) a unit
   holds for a year, taken from the office's register (sổ theo dõi); the report's denominator.
+
+The schema is versioned with Alembic (``storage/migrations``): a change here needs a new revision.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Text
@@ -70,13 +79,75 @@ class EventKind(StrEnum):
     VERIFIED = "verified"
     QUARANTINED = "quarantined"
     DUPLICATE = "duplicate"
+    CORRECTED = "corrected"  # an archivist corrected a metadata field (review queue)
+    LEGAL_HOLD = "legal_hold"  # legal hold set or released on the archived objects (sohoa hold)
+    FIXITY = "fixity"  # a fixity check found an archived object missing or changed
+
+
+class UnitType(StrEnum):
+    """Kind of administrative unit (loại đơn vị hành chính); the level follows from it."""
+
+    TINH = "tinh"  # tỉnh
+    THANH_PHO_TW = "thanh_pho_tw"  # thành phố trực thuộc trung ương
+    HUYEN = "huyen"  # huyện
+    QUAN = "quan"  # quận
+    THI_XA = "thi_xa"  # thị xã
+    THANH_PHO = "thanh_pho"  # thành phố thuộc tỉnh
+    XA = "xa"  # xã
+    PHUONG = "phuong"  # phường
+    THI_TRAN = "thi_tran"  # thị trấn
+    DAC_KHU = "dac_khu"  # đặc khu (from 1/7/2025)
+
+
+EARLIEST = dt.date(1900, 1, 1)
+"""``valid_from`` of a unit whose start date is not recorded (it existed before any report year)."""
 
 
 class Unit(SQLModel, table=True):
+    """One version of an administrative unit, valid from ``valid_from`` to ``valid_to`` (inclusive,
+    None = still valid)."""
+
     code: str = Field(primary_key=True, max_length=32)
+    valid_from: dt.date = Field(default=EARLIEST, primary_key=True)
     name: str
     level: str = Field(max_length=8, index=True)  # Level
     parent_code: str | None = Field(default=None, max_length=32)
+    unit_type: str | None = Field(default=None, max_length=16)  # UnitType
+    valid_to: dt.date | None = None
+    source: str | None = Field(default=None, sa_type=Text)  # where this row came from
+
+
+class Succession(SQLModel, table=True):
+    """``predecessor`` ended and (all or part of) it became ``successor`` on ``effective``.
+
+    ``kind``: ``merge`` (several into one), ``split``, ``rename``, ``abolish`` (no successor).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    predecessor_code: str = Field(index=True, max_length=32)
+    successor_code: str | None = Field(default=None, index=True, max_length=32)
+    kind: str = Field(max_length=16)
+    effective: dt.date
+    note: str = Field(default="", sa_type=Text)
+
+
+class Agency(SQLModel, table=True):
+    """An issuing agency (e.g. UBND huyện Đắk Mil) and the unit whose figures its results count in."""
+
+    code: str = Field(primary_key=True, max_length=64)  # mã định danh (QĐ 20/2020/QĐ-TTg) or local code
+    name: str
+    unit_code: str = Field(index=True, max_length=32)
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+
+class Target(SQLModel, table=True):
+    """A plan's target share (percent) for one level in one year."""
+
+    plan: str = Field(primary_key=True, max_length=128)
+    year: int = Field(primary_key=True)
+    level: str = Field(primary_key=True, max_length=8)
+    percent: float = Field(ge=0, le=100)
 
 
 class Document(SQLModel, table=True):

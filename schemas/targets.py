@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Protocol
 
 LEVELS: tuple[str, ...] = ("tinh", "huyen", "xa")
 """Administrative levels in report order: province, district, commune."""
@@ -65,3 +66,40 @@ DAK_NONG_392 = PlanTargets(
 
 def target_for(level: str, year: int, targets: PlanTargets = DAK_NONG_392) -> float | None:
     return targets.target_for(level, year)
+
+
+class Targets(Protocol):
+    """What the report needs of a plan: its name and a target per level and year."""
+
+    @property
+    def name(self) -> str: ...
+
+    def target_for(self, level: str, year: int) -> float | None: ...
+
+
+@dataclass(frozen=True)
+class TargetTable:
+    """A plan's targets given year by year (the ledger's ``Target`` rows), for plans whose
+    figures follow no simple rule. A year after the last one given keeps the last year's target."""
+
+    name: str
+    percents: Mapping[tuple[int, str], float] = field(hash=False)
+
+    @classmethod
+    def of(cls, name: str, percents: Mapping[tuple[int, str], float]) -> TargetTable:
+        return cls(name, MappingProxyType({(int(y), lv): float(p) for (y, lv), p in percents.items()}))
+
+    def target_for(self, level: str, year: int) -> float | None:
+        years = [y for (y, lv) in self.percents if lv == level and y <= year]
+        return self.percents[(max(years), level)] if years else None
+
+
+def expand(targets: Targets, years: range) -> dict[tuple[int, str], float]:
+    """A rule-based plan written out year by year, e.g. to store it in the ledger and edit it."""
+    out: dict[tuple[int, str], float] = {}
+    for year in years:
+        for level in LEVELS:
+            pct = targets.target_for(level, year)
+            if pct is not None:
+                out[(year, level)] = pct
+    return out

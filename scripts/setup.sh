@@ -9,6 +9,7 @@ APT_PACKAGES=(
   poppler-utils qpdf                                  # pdftoppm / pdftotext / pdffonts; qpdf checks PDF structure in tests
   fonts-liberation2 fonts-dejavu-core fonts-dejavu-extra  # fonts with Vietnamese glyphs (not fonts-liberation 1.07)
   python3 python3-venv python3-dev
+  softhsm2                                            # a PKCS#11 token for the signing tests (USB-token stand-in)
 )
 
 missing=()

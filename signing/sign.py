@@ -12,6 +12,15 @@ Why these choices:
   that has Vietnamese glyphs (Liberation Serif, metric-compatible with Times New Roman), so the
   text renders and copies correctly on any reader.
 
+* **Levels** (ETSI EN 319 142-1): ``B-B`` (signature only), ``B-T`` (+ RFC 3161 signature
+  timestamp), ``B-LT`` (+ the chain's OCSP responses/CRLs in a DSS revision, so validation works
+  offline after the CA is gone) and ``B-LTA`` (+ a document timestamp over all of it, which can be
+  renewed before the algorithms weaken). The DSS and document timestamp are incremental updates
+  after the certification; DocMDP "no changes" allows exactly those (:mod:`signing.verify`).
+* **Keys** from a PKCS#12 file or a PKCS#11 token/HSM (:class:`Pkcs11Config`), as Vietnamese
+  agencies sign with USB tokens. pyHanko sizes the reserved /Contents from a dry run with the
+  real chain and timestamp, so the space never overflows.
+
 Signing is the last byte change of the pipeline: the caller stores exactly the returned bytes
 and verifies them right away (:mod:`signing.verify`).
 """
@@ -22,6 +31,8 @@ import datetime as dt
 import functools
 import logging
 import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -36,8 +47,15 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
 from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
+from pyhanko.sign.signers.pdf_signer import (
+    DSSContentSettings,
+    SigDSSPlacementPreference,
+    TimestampDSSContentSettings,
+)
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper, TimestampRequestError
 from pyhanko.stamp import TextStampStyle
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from schemas.errors import AlreadySigned, EncryptedPdf, SigningError, SohoaError
@@ -46,6 +64,27 @@ from signing.pki import SignerKey, load_pkcs12
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DEFAULT_REASON = "Số hóa kết quả giải quyết TTHC"
 SIGNATURE_FIELD = "SohoaSignature"
+DOC_TIMESTAMP_FIELD = "SohoaDocTimeStamp"
+LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
+
+
+@dataclass(frozen=True)
+class Pkcs11Config:
+    """Where the agency key lives on a PKCS#11 token (USB token, HSM, SoftHSM2 in tests).
+
+    ``module`` is the vendor's PKCS#11 library (``.so``); the certificate is read from the token
+    by ``key_label`` (or ``cert_label``), so no key ever leaves the device.
+    """
+
+    module: str
+    token_label: str
+    key_label: str
+    pin: str | None
+    cert_label: str | None = None
+    chain: tuple[bytes, ...] = ()
+    """Intermediate CA certificates (PEM/DER) when the token does not carry them; every
+    certificate stored on the token is pulled in as well."""
+
 
 FONT_CANDIDATES = (
     Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"),
@@ -219,8 +258,8 @@ class _FixedTimePdfSigner(signers.PdfSigner):
 def sign_pdf(
     pdf: bytes,
     *,
-    p12: bytes,
-    password: bytes | None,
+    p12: bytes | None = None,
+    password: bytes | None = None,
     agency_name: str,
     visible_stamp: bool = True,
     tsa_url: str | None = None,
@@ -228,13 +267,23 @@ def sign_pdf(
     reason: str = DEFAULT_REASON,
     location: str | None = None,
     timestamper: TimeStamper | None = None,
+    level: str | None = None,
+    pkcs11: Pkcs11Config | None = None,
+    trust_roots: Sequence[bytes] = (),
+    validation_context: ValidationContext | None = None,
 ) -> bytes:
-    """Certify ``pdf`` (unsigned) for the agency in ``p12`` and return the signed bytes.
+    """Certify ``pdf`` (unsigned) for the agency key and return the signed bytes.
 
-    ``signing_time`` defaults to now (it must be timezone-aware if given); ``tsa_url`` adds an
-    RFC 3161 signature timestamp (B-T). ``timestamper`` overrides ``tsa_url`` (a test seam for
-    pyHanko's ``DummyTimeStamper``). Every failure is a :class:`SigningError` (or
-    :class:`AlreadySigned` / :class:`EncryptedPdf` for input the pipeline must not sign).
+    The key comes from ``p12`` (+ ``password``) or from the token in ``pkcs11``. ``level`` is one
+    of :data:`LEVELS`; ``None`` means B-T when a TSA is given, else B-B. B-T and higher need
+    ``tsa_url`` (or ``timestamper``, a test seam for pyHanko's ``DummyTimeStamper``). B-LT and
+    B-LTA fetch the chain's revocation data while signing, so they need the trust roots
+    (``trust_roots``, PEM/DER, or a ready ``validation_context``) and the OCSP/CRL services
+    reachable; a revoked or untrusted signer then fails here rather than in an audit.
+
+    ``signing_time`` defaults to now (it must be timezone-aware if given). Every failure is a
+    :class:`SigningError` (or :class:`AlreadySigned` / :class:`EncryptedPdf` for input the
+    pipeline must not sign).
     """
     agency = unicodedata.normalize("NFC", agency_name).strip()
     reason = unicodedata.normalize("NFC", reason)
@@ -247,19 +296,39 @@ def sign_pdf(
         raise SigningError("signing_time must be timezone-aware")
     else:
         when = signing_time.astimezone(VN_TZ)
-
-    key = load_pkcs12(p12, password)
-    start, end = key.cert.not_valid_before_utc, key.cert.not_valid_after_utc
-    if not (start <= when <= end):
+    if timestamper is None and tsa_url:
+        timestamper = HTTPTimeStamper(tsa_url, timeout=15)
+    level = (level or ("B-T" if timestamper else "B-B")).upper()
+    if level not in LEVELS:
+        raise SigningError(f"unknown PAdES level {level!r}; use one of {', '.join(LEVELS)}")
+    if level != "B-B" and timestamper is None:
         raise SigningError(
-            f"the signer certificate is not valid at {format_signing_time(when)} "
-            f"(valid {start.isoformat()} to {end.isoformat()})",
-            message_vi="Chứng thư số của cơ quan đã hết hạn hoặc chưa có hiệu lực.",
-            message_en="The agency certificate has expired or is not yet valid.",
+            f"PAdES {level} needs a timestamp server: set SOHOA_TSA_URL",
+            message_vi=f"Mức ký {level} cần máy chủ dấu thời gian (TSA): hãy đặt SOHOA_TSA_URL.",
+            message_en=f"Signature level {level} needs a timestamp server (TSA): set SOHOA_TSA_URL.",
+        )
+    if level in ("B-LT", "B-LTA") and validation_context is None:
+        roots = _asn1_certs(trust_roots)
+        if not roots:
+            raise SigningError(f"PAdES {level} needs the trust roots to collect revocation data")
+        validation_context = ValidationContext(
+            trust_roots=roots, allow_fetching=True, revocation_mode="require"
         )
 
     try:
-        return _sign(pdf, key, agency, visible_stamp, tsa_url, timestamper, when, reason, location)
+        if pkcs11 is not None:
+            return _sign_with_token(
+                pdf, pkcs11, agency, visible_stamp, timestamper, when, reason, location, level,
+                validation_context,
+            )  # fmt: skip
+        if p12 is None:
+            raise SigningError("no signing key: give a PKCS#12 file or a PKCS#11 token")
+        key = load_pkcs12(p12, password)
+        _check_validity(key.cert.not_valid_before_utc, key.cert.not_valid_after_utc, when)
+        return _sign(
+            pdf, _pyhanko_signer(key), agency, visible_stamp, timestamper, when, reason, location,
+            level, validation_context,
+        )  # fmt: skip
     except SohoaError:
         raise
     except TimestampRequestError as e:
@@ -270,20 +339,97 @@ def sign_pdf(
         )
         err.transient = True  # a TSA outage passes; retrying later is right
         raise err from e
-    except Exception as e:  # pyHanko, font, I/O and PDF parse errors all end here
+    except (PathValidationError, PathBuildingError) as e:
+        raise SigningError(
+            f"the signer certificate does not validate ({type(e).__name__}: {e})",
+            message_vi="Chứng thư số của cơ quan không hợp lệ (bị thu hồi, hết hạn hoặc không tin cậy).",
+            message_en="The agency certificate is not valid (revoked, expired or not trusted).",
+        ) from e
+    except Exception as e:  # pyHanko, font, I/O, token and PDF parse errors all end here
         raise SigningError(f"{type(e).__name__}: {e}") from e
 
 
-def _sign(
+def _asn1_certs(blobs: Sequence[bytes]) -> list[asn1_x509.Certificate]:
+    from cryptography import x509 as pyca_x509
+
+    out: list[asn1_x509.Certificate] = []
+    for blob in blobs:
+        try:
+            if b"-----BEGIN" in blob:
+                certs = pyca_x509.load_pem_x509_certificates(blob)
+            else:
+                certs = [pyca_x509.load_der_x509_certificate(blob)]
+        except ValueError as e:
+            raise SigningError(f"a trust root is not a PEM or DER certificate ({e})") from e
+        out.extend(asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in certs)
+    return out
+
+
+def _check_validity(start: dt.datetime, end: dt.datetime, when: dt.datetime) -> None:
+    if not (start <= when <= end):
+        raise SigningError(
+            f"the signer certificate is not valid at {format_signing_time(when)} "
+            f"(valid {start.isoformat()} to {end.isoformat()})",
+            message_vi="Chứng thư số của cơ quan đã hết hạn hoặc chưa có hiệu lực.",
+            message_en="The agency certificate has expired or is not yet valid.",
+        )
+
+
+def _sign_with_token(
     pdf: bytes,
-    key: SignerKey,
+    cfg: Pkcs11Config,
     agency: str,
     visible_stamp: bool,
-    tsa_url: str | None,
     timestamper: TimeStamper | None,
     when: dt.datetime,
     reason: str,
     location: str | None,
+    level: str,
+    validation_context: ValidationContext | None,
+) -> bytes:
+    """Sign with a key that never leaves the token; the session is closed whatever happens."""
+    try:
+        from pyhanko.config.pkcs11 import TokenCriteria
+        from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
+    except ImportError as e:  # python-pkcs11 missing
+        raise SigningError(f"PKCS#11 support is not installed ({e}); pip install python-pkcs11") from e
+    try:
+        session = open_pkcs11_session(
+            cfg.module, token_criteria=TokenCriteria(label=cfg.token_label), user_pin=cfg.pin
+        )
+    except Exception as e:
+        raise SigningError(
+            f"cannot open PKCS#11 token {cfg.token_label!r} via {cfg.module}: {type(e).__name__}: {e}",
+            message_vi="Không mở được thiết bị ký số (USB token/HSM): kiểm tra thiết bị đã cắm và mã PIN.",
+            message_en="The signing token (USB token/HSM) could not be opened: check it is plugged in and the PIN.",
+        ) from e
+    try:
+        signer = PKCS11Signer(
+            session,
+            cert_label=cfg.cert_label or cfg.key_label,
+            key_label=cfg.key_label,
+            ca_chain=_asn1_certs(cfg.chain),
+            other_certs_to_pull=None,  # all certificates on the token (tokens carry the CA chain)
+        )
+        cert = signer.signing_cert
+        _check_validity(cert.not_valid_before, cert.not_valid_after, when)
+        return _sign(pdf, signer, agency, visible_stamp, timestamper, when, reason, location, level,
+                     validation_context)  # fmt: skip
+    finally:
+        session.close()
+
+
+def _sign(
+    pdf: bytes,
+    signer: signers.Signer,
+    agency: str,
+    visible_stamp: bool,
+    timestamper: TimeStamper | None,
+    when: dt.datetime,
+    reason: str,
+    location: str | None,
+    level: str,
+    validation_context: ValidationContext | None,
 ) -> bytes:
     # Non-strict: scanner and imaging tools write small xref quirks (Pillow: "0 65536 f") that
     # strict mode rejects; the signed revision itself is written cleanly by pyHanko.
@@ -294,6 +440,7 @@ def _sign(
     if reader.embedded_signatures:
         raise AlreadySigned(f"the PDF already has {len(reader.embedded_signatures)} signature(s)")
 
+    long_term = level in ("B-LT", "B-LTA")
     meta = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD,
         md_algorithm="sha256",
@@ -302,9 +449,22 @@ def _sign(
         docmdp_permissions=MDPPerm.NO_CHANGES,
         reason=reason,
         location=location,
+        embed_validation_info=long_term,
+        validation_context=validation_context if long_term else None,
+        use_pades_lta=level == "B-LTA",
+        timestamp_field_name=DOC_TIMESTAMP_FIELD if level == "B-LTA" else None,
+        # Validation data in the signed revision itself (B-LT) or in the document timestamp's
+        # revision (B-LTA): the last signature then covers the whole file, so validators that
+        # do not analyse incremental updates (poppler's pdfsig) still see "total document signed".
+        # VRI dictionaries are optional in PAdES and would force a revision after the timestamp.
+        dss_settings=DSSContentSettings(
+            include_vri=False,
+            placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE
+            if level == "B-LT"
+            else SigDSSPlacementPreference.TOGETHER_WITH_NEXT_TS,
+            next_ts_settings=TimestampDSSContentSettings(include_vri=False, update_before_ts=True),
+        ),
     )
-    if timestamper is None and tsa_url:
-        timestamper = HTTPTimeStamper(tsa_url, timeout=15)
 
     text_params: dict[str, str] = {}
     style = None
@@ -319,8 +479,8 @@ def _sign(
 
     pdf_signer = _FixedTimePdfSigner(
         meta,
-        _pyhanko_signer(key),
-        timestamper=timestamper,
+        signer,
+        timestamper=timestamper if level != "B-B" else None,
         stamp_style=style,
         new_field_spec=field_spec,
         system_time=when,

@@ -1,6 +1,6 @@
 """The inbox: watched folders where clerks drop scans, and the outcome folders.
 
-A file is *claimed* by an atomic rename into ``work/`` before any work starts, so a second
+A file is *claimed* by an atomic rename into ``work/<unit>/`` before any work starts, so a second
 watcher (or a restart) never processes it twice, and a clerk who drops a new file with the same
 name does not overwrite it. It then ends in exactly one place:
 
@@ -9,25 +9,42 @@ name does not overwrite it. It then ends in exactly one place:
 * ``duplicates/`` — with a ``.duplicate.txt`` note naming the archived original;
 * ``quarantine/<reason>/`` — with a ``<file>.error.txt`` telling the clerk, in Vietnamese and
   English, what is wrong and what to do.
+
+A *sidecar* carries what the clerk typed for a scan (mã hồ sơ, mã TTHC, owner): ``<file>.json``
+next to the scan, or a row of a CSV manifest in the same folder. It travels with the scan: it is
+claimed with it (the manifest, shared by many scans, stays; its row is copied) and lands in the
+same outcome folder. Claimed companions are named ``<claimed scan name>.<suffix>`` so they can
+always be found from the scan.
 """
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import errno
+import fcntl
 import fnmatch
+import io
+import json
 import os
 import shutil
 import time
 import unicodedata
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from schemas.errors import SohoaError
 
 SCAN_SUFFIXES = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png"}
 IGNORE_PATTERNS = ("~$*", "*.part", "*.tmp", "*.crdownload", "Thumbs.db", ".DS_Store", "desktop.ini", ".*")
 SIDECAR_SUFFIXES = {".json", ".csv", ".txt"}
+MANIFEST_FILE_COLUMNS = ("file", "file_name", "filename", "ten_tep", "tên tệp", "tep", "tệp")
+CLAIM_SEP = "__"
+SIDECAR_COMPANION = ".json"  # <claimed>.json: the clerk's own <file>.json, moved
+MANIFEST_COMPANION = ".manifest.json"  # <claimed>.manifest.json: the manifest row, copied
 
 
 @dataclass(frozen=True)
@@ -42,18 +59,43 @@ def is_ignored(name: str) -> bool:
     return any(fnmatch.fnmatch(name, pat) for pat in IGNORE_PATTERNS)
 
 
-def unit_for(path: Path, inbox: Path, default_unit: str) -> str:
-    """The unit is the first folder under the inbox when it looks like a unit code."""
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def unit_for(path: Path, inbox: Path, default_unit: str, unit_map: Mapping[str, str] | None = None) -> str:
+    """The unit a file was dropped for.
+
+    ``unit_map`` (``SOHOA_UNIT_MAP``) maps folders under the inbox (``"Mot cua/Dak Mil"``) to unit
+    codes, for offices whose shares are not named by code; the longest matching folder wins.
+    Otherwise the first folder under the inbox is the unit when it looks like a unit code.
+    """
     try:
         rel = path.relative_to(inbox)
     except ValueError:
         return default_unit
-    if len(rel.parts) > 1 and rel.parts[0].isalnum():
-        return rel.parts[0]
+    folders = [_nfc(p) for p in rel.parts[:-1]]
+    if unit_map:
+        best: tuple[int, str] | None = None
+        for folder, code in unit_map.items():
+            parts = [_nfc(p) for p in Path(folder.strip("/")).parts]
+            if parts and folders[: len(parts)] == parts and (best is None or len(parts) > best[0]):
+                best = (len(parts), code)
+        if best:
+            return best[1]
+    if folders and folders[0].isalnum():
+        return folders[0]
     return default_unit
 
 
-def scan_inbox(inbox: Path, default_unit: str) -> Iterator[InboxFile]:
+def _is_sidecar(name: str) -> bool:
+    suffix = os.path.splitext(name)[1].lower()
+    return suffix in SIDECAR_SUFFIXES and suffix not in SCAN_SUFFIXES
+
+
+def scan_inbox(
+    inbox: Path, default_unit: str, unit_map: Mapping[str, str] | None = None
+) -> Iterator[InboxFile]:
     """Every candidate file under the inbox, recursively, in name order.
 
     Symbolic links are never followed (a link could point outside the inbox). Sidecars and
@@ -65,21 +107,19 @@ def scan_inbox(inbox: Path, default_unit: str) -> Iterator[InboxFile]:
     for root, dirs, files in os.walk(inbox, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not is_ignored(d))
         for name in sorted(files):
-            if is_ignored(name):
+            if is_ignored(name) or _is_sidecar(name):
                 continue
             path = Path(root) / name
             if path.is_symlink():
                 continue
-            if path.suffix.lower() in SIDECAR_SUFFIXES and path.suffix.lower() not in SCAN_SUFFIXES:
-                continue
-            yield InboxFile(path=path, unit=unit_for(path, inbox, default_unit))
+            yield InboxFile(path=path, unit=unit_for(path, inbox, default_unit, unit_map))
 
 
 def is_stable(path: Path, seconds: float, *, now: float | None = None) -> bool:
-    """A file still being written by a slow scanner or a copy over the network is not taken.
+    """One-shot check (``sohoa run`` from cron, with no memory between runs).
 
     Stable means: its mtime is at least ``seconds`` old and its size does not change across a
-    short re-check.
+    short re-check. The watcher uses :class:`StabilityTracker`, which is stricter.
     """
     try:
         st = path.stat()
@@ -98,11 +138,137 @@ def is_stable(path: Path, seconds: float, *, now: float | None = None) -> bool:
     return (st2.st_size, st2.st_mtime_ns) == (st.st_size, st.st_mtime_ns)
 
 
-def safe_name(name: str) -> str:
-    """A file name safe to write in our folders: NFC, no separators or control characters."""
+@dataclass
+class StabilityTracker:
+    """Remembers each file's (size, mtime) across scans: a file is taken only once they have not
+    changed for ``seconds`` as *observed by us* — a scanner writing slowly over a network share
+    (where mtimes may be cached or set by another clock) is never picked up early.
+
+    A file whose mtime is already older than ``seconds`` when first seen (the rescan at start) must
+    still look the same at a second observation, at least ``min_recheck`` later.
+    """
+
+    seconds: float
+    min_recheck: float = 0.5
+    _seen: dict[Path, tuple[tuple[int, int], float]] = field(default_factory=dict)
+
+    def ready(self, path: Path, *, now: float | None = None, wall: float | None = None) -> bool:
+        try:
+            st = path.stat()
+        except OSError:
+            self._seen.pop(path, None)
+            return False
+        now = time.monotonic() if now is None else now
+        wall = time.time() if wall is None else wall
+        sig = (st.st_size, st.st_mtime_ns)
+        previous = self._seen.get(path)
+        if previous is None or previous[0] != sig:
+            self._seen[path] = (sig, now)
+            return self.seconds <= 0
+        unchanged_for = now - previous[1]
+        if unchanged_for >= self.seconds:
+            return True
+        old_mtime = wall - st.st_mtime >= self.seconds
+        return old_mtime and unchanged_for >= min(self.min_recheck, self.seconds)
+
+    def forget(self, path: Path) -> None:
+        self._seen.pop(path, None)
+
+    def prune(self, alive: set[Path]) -> None:
+        for path in [p for p in self._seen if p not in alive]:
+            del self._seen[path]
+
+
+def is_locked(path: Path) -> bool:
+    """True when the file cannot be read now or another process holds a lock on it.
+
+    Scanner software and SMB clients lock a file while writing it (Samba maps share modes to
+    ``flock`` locks); such a file is left in the inbox and tried again on a later pass.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError as exc:
+        return exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES)
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+# --- sidecars ------------------------------------------------------------------------------------
+
+
+def sidecar_for(path: Path) -> Path | None:
+    """The clerk's ``<file>.json`` (or ``<stem>.json``) next to a scan, if any."""
+    for candidate in (path.with_name(path.name + ".json"), path.with_suffix(".json")):
+        if candidate != path and candidate.is_file() and not candidate.is_symlink():
+            return candidate
+    return None
+
+
+def _manifest_file_column(fieldnames: list[str]) -> str | None:
+    for name in fieldnames:
+        if _nfc(name.strip().lower()) in MANIFEST_FILE_COLUMNS:
+            return name
+    return None
+
+
+def manifest_row_for(path: Path) -> dict[str, Any] | None:
+    """The row naming ``path`` in a CSV manifest of its folder: ``{"manifest", "row"}`` or None.
+
+    A manifest is any ``*.csv`` in the scan's folder with a file-name column (``file``,
+    ``ten_tep``...). UTF-8 with or without BOM (Excel writes one).
+    """
+    name = _nfc(path.name)
+    for manifest in sorted(path.parent.glob("*.csv")):
+        if manifest.is_symlink() or is_ignored(manifest.name):
+            continue
+        try:
+            text = manifest.read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            continue
+        reader = csv.DictReader(io.StringIO(text))
+        column = _manifest_file_column(list(reader.fieldnames or []))
+        if column is None:
+            continue
+        for row in reader:
+            if _nfc((row.get(column) or "").strip()) == name:
+                clean = {_nfc(k.strip()): _nfc((v or "").strip()) for k, v in row.items() if k}
+                return {"manifest": manifest.name, "row": clean}
+    return None
+
+
+def companions(claimed: Path) -> list[Path]:
+    """The sidecar files claimed with a scan (``<claimed>.json``, ``<claimed>.manifest.json``)."""
+    out = []
+    for suffix in (SIDECAR_COMPANION, MANIFEST_COMPANION):
+        p = claimed.with_name(claimed.name + suffix)
+        if p.is_file():
+            out.append(p)
+    return out
+
+
+# --- moves ---------------------------------------------------------------------------------------
+
+
+def safe_name(name: str, max_bytes: int = 160) -> str:
+    """A file name safe to write in our folders: NFC, no separators or control characters, and at
+    most ``max_bytes`` of UTF-8 (file systems count bytes: 255 on ext4, and we add a claim token,
+    a ``.xxxxxxxx`` de-duplicator and ``.error.txt``), keeping the extension."""
     name = unicodedata.normalize("NFC", name)
     name = "".join(c if c.isprintable() and c not in "/\\" else "_" for c in name).strip(" .")
-    return (name or "file")[:150]
+    name = name or "file"
+    if len(name.encode("utf-8")) <= max_bytes:
+        return name
+    stem, suffix = os.path.splitext(name)
+    suffix = suffix if len(suffix.encode("utf-8")) <= 16 else ""
+    room = max_bytes - len(suffix.encode("utf-8"))
+    return stem.encode("utf-8")[:room].decode("utf-8", "ignore").rstrip(" .") + suffix
 
 
 def _move(src: Path, dst: Path) -> Path:
@@ -111,7 +277,7 @@ def _move(src: Path, dst: Path) -> Path:
     try:
         os.rename(src, dst)
     except OSError as exc:
-        if exc.errno != 18:  # EXDEV: the inbox is on another file system (network share)
+        if exc.errno != errno.EXDEV:  # the inbox is on another file system (network share)
             raise
         tmp = dst.with_name(dst.name + ".part")
         shutil.copy2(src, tmp)
@@ -131,39 +297,93 @@ def _unique(folder: Path, name: str) -> Path:
 
 
 def claim(path: Path, work_dir: Path) -> Path:
-    """Take a file out of the inbox by atomic rename; raises FileNotFoundError if another took it."""
-    dst = work_dir / f"{uuid.uuid4().hex[:12]}__{safe_name(path.name)}"
-    return _move(path, dst)
+    """Take a file out of the inbox by atomic rename, with its sidecar.
+
+    Raises FileNotFoundError if another worker took it first, PermissionError if it cannot be moved
+    now (read-only share, locked): the caller leaves it for a later pass. The scan's rename is the
+    claim; its ``<file>.json`` follows, and the matching manifest row is copied beside it.
+    """
+    token = uuid.uuid4().hex[:12]
+    sidecar = sidecar_for(path)
+    row = manifest_row_for(path) if sidecar is None else None
+    dst = _move(path, work_dir / f"{token}{CLAIM_SEP}{safe_name(path.name)}")
+    if sidecar is not None:
+        with contextlib.suppress(FileNotFoundError):  # the clerk removed it meanwhile
+            _move(sidecar, dst.with_name(dst.name + SIDECAR_COMPANION))
+    elif row is not None:
+        _write_atomic(dst.with_name(dst.name + MANIFEST_COMPANION), json.dumps(row, ensure_ascii=False))
+    return dst
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def claim_token(claimed: Path) -> str | None:
+    """The random token of a claim (ties ledger rows to one claim, for crash recovery)."""
+    head, sep, _ = claimed.name.partition(CLAIM_SEP)
+    return head if sep else None
 
 
 def original_name(claimed: Path) -> str:
     name = claimed.name
-    return name.split("__", 1)[1] if "__" in name else name
+    return name.split(CLAIM_SEP, 1)[1] if CLAIM_SEP in name else name
+
+
+def read_companion(claimed: Path) -> tuple[str, bytes] | None:
+    """The claimed sidecar's kind (``json`` or ``manifest``) and bytes, if the scan has one."""
+    for suffix, kind in ((MANIFEST_COMPANION, "manifest"), (SIDECAR_COMPANION, "json")):
+        p = claimed.with_name(claimed.name + suffix)
+        try:
+            return kind, p.read_bytes()
+        except FileNotFoundError:
+            continue
+    return None
+
+
+def _move_with_companions(claimed: Path, dst: Path) -> Path:
+    """Companions first, then the scan: a kill in between leaves the scan in ``work/`` to be
+    recovered (its outcome is already in the ledger), never a sidecar without its scan."""
+    for comp in companions(claimed):
+        _move(comp, dst.with_name(dst.name + comp.name[len(claimed.name) :]))
+    return _move(claimed, dst)
 
 
 def release_done(claimed: Path, done_dir: Path, unit: str, mode: str) -> Path | None:
     """The archived copies are verified: the inbox file may go."""
     if mode == "delete":
+        for comp in companions(claimed):
+            comp.unlink(missing_ok=True)
         claimed.unlink(missing_ok=True)
         return None
-    return _move(claimed, _unique(done_dir / unit, original_name(claimed)))
+    return _move_with_companions(claimed, _unique(done_dir / unit, original_name(claimed)))
 
 
 def return_to_inbox(claimed: Path, folder: Path) -> Path:
     """A transient failure (store or ledger down): the file goes back for a later pass."""
-    return _move(claimed, _unique(folder, original_name(claimed)))
+    dst = _unique(folder, original_name(claimed))
+    for comp in companions(claimed):
+        if comp.name.endswith(MANIFEST_COMPANION):
+            comp.unlink()  # the manifest itself never left the folder
+        else:
+            _move(comp, dst.with_name(dst.name + ".json"))
+    return _move(claimed, dst)
 
 
 def to_duplicates(claimed: Path, duplicates_dir: Path, note: str) -> Path:
-    dst = _move(claimed, _unique(duplicates_dir, original_name(claimed)))
+    dst = _unique(duplicates_dir, original_name(claimed))
+    dst.parent.mkdir(parents=True, exist_ok=True)
     dst.with_name(dst.name + ".duplicate.txt").write_text(note, encoding="utf-8")
-    return dst
+    return _move_with_companions(claimed, dst)
 
 
 def to_quarantine(claimed: Path, quarantine_dir: Path, error: SohoaError) -> Path:
-    dst = _move(claimed, _unique(quarantine_dir / error.reason, original_name(claimed)))
+    dst = _unique(quarantine_dir / error.reason, original_name(claimed))
+    dst.parent.mkdir(parents=True, exist_ok=True)
     dst.with_name(dst.name + ".error.txt").write_text(error.clerk_text(), encoding="utf-8")
-    return dst
+    return _move_with_companions(claimed, dst)
 
 
 def copy_to_quarantine(path: Path, quarantine_dir: Path, error: SohoaError) -> Path:
@@ -176,3 +396,65 @@ def copy_to_quarantine(path: Path, quarantine_dir: Path, error: SohoaError) -> P
         dst.write_bytes(b"")
     dst.with_name(dst.name + ".error.txt").write_text(error.clerk_text(), encoding="utf-8")
     return dst
+
+
+# --- clerk data ----------------------------------------------------------------------------------
+
+_CLERK_ALIASES = {
+    "ma_ho_so": ("ma_ho_so", "mahoso", "ma_hs", "so_ho_so", "document_code", "case_id"),
+    "ma_tthc": ("ma_tthc", "matthc", "ma_thu_tuc", "procedure_code", "ma_thu_tuc_hanh_chinh"),
+    "chu_ho_so": ("chu_ho_so", "owner", "nguoi_nop", "ten_nguoi_nop", "applicant"),
+}
+
+
+def _plain_key(key: str) -> str:
+    """``"Mã hồ sơ"`` -> ``"ma_ho_so"``: clerks type headers by hand, with or without accents."""
+    text = unicodedata.normalize("NFD", key.strip().lower()).replace("đ", "d")
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return "_".join(text.replace("-", " ").split())
+
+
+def clerk_data(kind: str, data: bytes) -> dict[str, Any]:
+    """The clerk's data from a claimed sidecar: every field as typed (NFC), plus ``ma_ho_so``,
+    ``ma_tthc`` and ``chu_ho_so`` under their canonical names when present.
+
+    Delegates to :mod:`ocr.sidecar` when that module is installed (it knows more layouts).
+    Raises :class:`~schemas.errors.BadSidecar` for a file that is not a JSON object in UTF-8.
+    """
+    from schemas.errors import BadSidecar
+
+    try:
+        parsed = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadSidecar(f"{type(exc).__name__}: {exc}") from exc
+    if kind == "manifest" and isinstance(parsed, dict):
+        parsed = parsed.get("row", {})
+    if not isinstance(parsed, dict):
+        raise BadSidecar("the sidecar is not a JSON object")
+    fields = {_nfc(str(k)): (_nfc(v) if isinstance(v, str) else v) for k, v in parsed.items()}
+    plain = {_plain_key(k): v for k, v in fields.items()}
+    for canonical, aliases in _CLERK_ALIASES.items():
+        for alias in aliases:
+            value = plain.get(alias)
+            if value not in (None, ""):
+                fields.setdefault(canonical, str(value).strip())
+                break
+    return fields
+
+
+def clerk_data_for(path: Path, *, claimed: bool) -> dict[str, Any] | None:
+    """The clerk's data for a scan: its claimed companion, or (``sohoa process`` on a file in
+    place) its ``<file>.json`` or manifest row."""
+    if claimed:
+        found = read_companion(path)
+    else:
+        sidecar = sidecar_for(path)
+        row = manifest_row_for(path) if sidecar is None else None
+        found = (
+            ("json", sidecar.read_bytes())
+            if sidecar
+            else ("manifest", json.dumps(row).encode())
+            if row
+            else None
+        )
+    return clerk_data(*found) if found else None

@@ -18,6 +18,7 @@ from ocr import tesseract
 from ocr.engine import ocr_document, ocr_page
 from ocr.pages import PageImage
 from ocr.preprocess import ink_gray, prepare, rotate_right_angle
+from schemas.documents import OcrWord
 from schemas.errors import OcrError, OcrUnavailable
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
@@ -160,3 +161,63 @@ def test_ocr_document_keeps_order(page_image: np.ndarray) -> None:
     assert [r.index for r, _ in results] == [0, 1]
     assert "QUYẾT" in results[0][0].text
     assert results[1][0].words == () and results[1][0].confidence == 0.0
+
+
+def test_noise_words_and_lines_are_dropped() -> None:
+    rows = [  # text, conf, line
+        ("QUYẾT", 96, 1),
+        ("ĐỊNH", 93, 1),
+        ("%@", 30, 1),  # symbols at low confidence: noise
+        ("Số:", 8, 1),  # anything under 10: noise
+        ("-", 91, 2),
+        ("Như", 90, 2),
+        ("x.ẤC", 20, 3),  # a line of garbage
+        ("c2@", 25, 3),
+    ]
+    n = len(rows)
+    data = {
+        "level": [5] * n,
+        "text": [r[0] for r in rows],
+        "conf": [r[1] for r in rows],
+        "block_num": [1] * n,
+        "par_num": [1] * n,
+        "line_num": [r[2] for r in rows],
+        "left": list(range(n)),
+        "top": [0] * n,
+        "width": [5] * n,
+        "height": [5] * n,
+    }
+    words, text = tesseract._words_and_text(data)
+    assert text == "QUYẾT ĐỊNH\n- Như"
+    assert [w.text for w in words] == ["QUYẾT", "ĐỊNH", "-", "Như"]
+
+
+def test_remove_streaks_keeps_letters(page_image: np.ndarray) -> None:
+    from ocr.preprocess import ink_gray, remove_streaks
+
+    gray = ink_gray(page_image).copy()
+    assert np.array_equal(remove_streaks(gray), gray)  # nothing to do on a clean page
+    rng = np.random.default_rng(1)
+    streaked = gray.copy()
+    band = (slice(None), slice(400, 430))
+    specks = rng.random(streaked[band].shape) < 0.35
+    streaked[band] = np.where(specks, rng.integers(0, 180, streaked[band].shape), streaked[band])
+    cleaned = remove_streaks(streaked)
+    blank_rows = (gray[:, 400:430] > 200).all(axis=1)  # rows where the band crosses no letter
+    assert (cleaned[blank_rows, 400:430] > 200).mean() > 0.95
+    letters = gray < 100
+    assert (cleaned[letters] < 140).mean() > 0.95
+
+
+def test_two_column_band_reads_left_column_first() -> None:
+    def word(text: str, left: int, top: int) -> OcrWord:
+        return OcrWord(text=text, left=left, top=top, width=30 * len(text), height=40, confidence=90)
+
+    lines = [
+        [word("ỦY", 100, 0), word("BAN", 200, 0), word("CỘNG", 1200, 0), word("HÒA", 1380, 0)],
+        [word("TỈNH", 100, 50), word("Độc", 1200, 50), word("lập", 1320, 50)],
+        [word("SỞ", 100, 100)],
+        [word("QUYẾT", 600, 300), word("ĐỊNH", 800, 300)],  # centred: crosses the gap, ends the band
+    ]
+    text = "\n".join(" ".join(w.text for w in seg) for seg in tesseract._reading_order(lines))
+    assert text == "ỦY BAN\nTỈNH\nSỞ\nCỘNG HÒA\nĐộc lập\nQUYẾT ĐỊNH"

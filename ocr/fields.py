@@ -1,0 +1,479 @@
+"""Metadata fields with a confidence, a source and a handwriting flag, for archivists to trust.
+
+:func:`ocr.metadata.extract_metadata` answers the ``sohoa extract`` contract; this module says how
+far each answer can be trusted. Every field carries a :class:`FieldValue` (value, confidence 0..1,
+source, handwritten). Precision comes first: a field whose confidence is under its threshold, or
+whose digits were written by hand (blue ink, or a number filled into the blank of a printed
+``Số:      /QĐ-UBND``), is left empty and the document goes to the review queue
+(``needs_review``) instead of being filed with a guess.
+
+Confidence is the OCR engine's word confidence of the words the value was read from (the lowest
+one for numbers and dates, where one wrong digit makes the value wrong), lowered when the value
+contradicts another part of the document (a ``QĐ`` ký hiệu on a page whose type name reads
+``KẾ HOẠCH``). Plain text input (no word boxes) gets :data:`TEXT_CONFIDENCE`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ocr import metadata as md
+from ocr.vntext import (
+    best_phrase,
+    is_upper_text,
+    match_key,
+    nfc,
+    normalize_lookalikes,
+    normalize_tone_placement,
+    strip_accents,
+)
+from schemas.documents import METADATA_KEYS, Cap, DocumentMetadata, OcrPage, OcrWord
+
+SOURCES: tuple[str, ...] = ("ocr", "text_layer", "esign_layer", "sidecar", "clerk", "archivist")
+
+# TT 02/2019/TT-BNV (kept by TT 05/2025) typeName codes.
+TYPE_CODES: dict[str, str] = {
+    "NGHỊ QUYẾT": "01", "QUYẾT ĐỊNH": "02", "CHỈ THỊ": "03", "QUY CHẾ": "04", "QUY ĐỊNH": "05",
+    "THÔNG CÁO": "06", "THÔNG BÁO": "07", "HƯỚNG DẪN": "08", "CHƯƠNG TRÌNH": "09", "KẾ HOẠCH": "10",
+    "PHƯƠNG ÁN": "11", "ĐỀ ÁN": "12", "DỰ ÁN": "13", "BÁO CÁO": "14", "TỜ TRÌNH": "15",
+    "GIẤY ỦY QUYỀN": "16", "PHIẾU GỬI": "17", "PHIẾU CHUYỂN": "18", "PHIẾU BÁO": "19",
+    "BIÊN BẢN": "20", "HỢP ĐỒNG": "21", "CÔNG VĂN": "22", "CÔNG ĐIỆN": "23", "BẢN GHI NHỚ": "24",
+    "BẢN THỎA THUẬN": "25", "GIẤY MỜI": "26", "GIẤY GIỚI THIỆU": "27", "GIẤY NGHỈ PHÉP": "28",
+    "THƯ CÔNG": "29", "BẢN ĐỒ": "30", "BẢN VẼ KỸ THUẬT": "31",
+}  # fmt: skip
+OTHER_TYPE_CODE = "32"  # Khác: certificates, permits, extracts and any other result
+
+# The type part of a ký hiệu (NĐ 30/2020 appendix III) and the type name it stands for.
+NOTATION_TYPES: dict[str, str] = {
+    "NQ": "NGHỊ QUYẾT", "QĐ": "QUYẾT ĐỊNH", "CT": "CHỈ THỊ", "QC": "QUY CHẾ", "QYĐ": "QUY ĐỊNH",
+    "TC": "THÔNG CÁO", "TB": "THÔNG BÁO", "HD": "HƯỚNG DẪN", "CTR": "CHƯƠNG TRÌNH", "KH": "KẾ HOẠCH",
+    "PA": "PHƯƠNG ÁN", "ĐA": "ĐỀ ÁN", "DA": "DỰ ÁN", "BC": "BÁO CÁO", "BB": "BIÊN BẢN",
+    "TTR": "TỜ TRÌNH", "HĐ": "HỢP ĐỒNG", "CĐ": "CÔNG ĐIỆN", "GN": "BẢN GHI NHỚ",
+    "TTH": "BẢN THỎA THUẬN", "GUQ": "GIẤY ỦY QUYỀN", "GM": "GIẤY MỜI", "GGT": "GIẤY GIỚI THIỆU",
+    "NP": "GIẤY NGHỈ PHÉP", "PG": "PHIẾU GỬI", "PC": "PHIẾU CHUYỂN", "PB": "PHIẾU BÁO",
+    "GCN": "GIẤY CHỨNG NHẬN", "GPXD": "GIẤY PHÉP XÂY DỰNG",
+}  # fmt: skip
+
+AUTHORITIES: tuple[str, ...] = ("TM.", "KT.", "TL.", "TUQ.", "Q.")
+
+# Minimum confidence per field; below it the field is left empty and the document reviewed.
+THRESHOLDS: dict[str, float] = {
+    "so_ky_hieu": 0.80,
+    "ngay_ban_hanh": 0.75,
+    "dia_danh": 0.70,
+    "co_quan_ban_hanh": 0.70,
+    "co_quan_chu_quan": 0.70,
+    "cap": 0.70,
+    "loai_van_ban": 0.70,
+    "trich_yeu": 0.70,
+    "nguoi_ky": 0.70,
+    "chuc_vu_nguoi_ky": 0.70,
+    "so_trang": 0.0,
+    "type_code": 0.70,
+    "tham_quyen": 0.70,
+    "tham_quyen_ky": 0.70,
+    "noi_nhan": 0.70,
+    "ma_tthc": 0.85,
+    "ma_ho_so": 0.85,
+}
+# Fields whose absence sends a document to review (the archive keys and the report need them).
+REQUIRED: tuple[str, ...] = ("so_ky_hieu", "ngay_ban_hanh", "co_quan_ban_hanh", "loai_van_ban")
+TEXT_CONFIDENCE = 0.9  # plain text (ground truth, a text layer): only the parser's own checks
+EXTRA_KEYS: tuple[str, ...] = ("type_code", "tham_quyen", "tham_quyen_ky", "noi_nhan", "ma_tthc", "ma_ho_so")
+
+_MA_TTHC = re.compile(r"(?<![\d.])([123]\.\d{6}(?:\.\d{3}\.\d{2}\.\d{2}\.H\d{2})?)(?![\d])")
+_MA_HO_SO = re.compile(r"(?<![\w.])(\d{3}\.\d{2}\.\d{2}\.H\d{2}-\d{6}-\d{4})(?!\d)")
+_TTHC_LABEL = re.compile(r"m[aã]\s*(?:s[oố]\s*)?(?:tthc|th[uủ]\s*t[uụ]c)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    """One field's value (None when empty), how sure we are (0..1), where it came from
+    (one of :data:`SOURCES`) and whether the original has it handwritten."""
+
+    value: Any = None
+    confidence: float = 0.0
+    source: str = "ocr"
+    handwritten: bool = False
+
+    def json_value(self) -> Any:
+        return _json_value(self.value)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "value": self.json_value(),
+            "confidence": round(float(self.confidence), 3),
+            "source": self.source,
+            "handwritten": self.handwritten,
+        }
+
+
+@dataclass(frozen=True)
+class MetadataResult:
+    """Every field of the contract plus ``type_code``, ``tham_quyen`` (authority prefixes, e.g.
+    ``("TM.", "KT.")``), ``tham_quyen_ky`` (the signer block as printed, lines joined by " / "),
+    ``noi_nhan`` (recipient lines), ``ma_tthc`` and ``ma_ho_so``; plus why review is needed."""
+
+    fields: Mapping[str, FieldValue]
+    review_reasons: tuple[str, ...] = ()
+    candidates: Mapping[str, Any] = field(default_factory=dict)  # below-threshold readings
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.review_reasons)
+
+    def value(self, key: str) -> Any:
+        fv = self.fields.get(key)
+        return fv.value if fv else None
+
+    def metadata(self) -> DocumentMetadata:
+        """The contract's metadata: only values that passed their thresholds."""
+        return DocumentMetadata(**{k: self.value(k) for k in METADATA_KEYS})
+
+    def field_meta(self) -> dict[str, dict[str, Any]]:
+        """Per field ``{"confidence", "source", "handwritten"}`` for the ledger's ``field_meta``."""
+        return {
+            k: {"confidence": round(float(f.confidence), 3), "source": f.source, "handwritten": f.handwritten}
+            for k, f in self.fields.items()
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "fields": {k: f.to_json() for k, f in self.fields.items()},
+            "needs_review": self.needs_review,
+            "review_reasons": list(self.review_reasons),
+            "candidates": {k: _json_value(v) for k, v in self.candidates.items()},
+        }
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Cap):
+        return value.value
+    if isinstance(value, str):
+        return nfc(value)
+    if isinstance(value, tuple):
+        return [_json_value(v) for v in value]
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# public API
+
+
+def extract_fields(pages: Sequence[OcrPage], images: Sequence[np.ndarray] | None = None) -> MetadataResult:
+    """All fields with confidence from OCR pages; ``images`` (the display images the word boxes
+    refer to, BGR) let handwritten blue-ink digits be recognised as such."""
+    line_pages = [md._lines_from_words(p) if p.words else md._lines_from_text(p.text) for p in pages]
+    source = pages[0].source if pages and pages[0].source in SOURCES else "ocr"
+    has_boxes = any(p.words for p in pages)
+    first_image = images[0] if images else None
+    return _build(line_pages, len(pages), source=source, has_boxes=has_boxes, image=first_image)
+
+
+def extract_fields_from_text(page_texts: Sequence[str], source: str = "ocr") -> MetadataResult:
+    """All fields from plain page texts; confidence is :data:`TEXT_CONFIDENCE` where a value parsed."""
+    line_pages = [md._lines_from_text(t) for t in page_texts]
+    return _build(line_pages, len(page_texts), source=source, has_boxes=False, image=None)
+
+
+def type_code_of(loai_van_ban: str | None) -> str | None:
+    """TT 02/2019 typeName code ("02" for QUYẾT ĐỊNH, "32" for a certificate or permit)."""
+    if not loai_van_ban:
+        return None
+    key = match_key(loai_van_ban)
+    for name, code in TYPE_CODES.items():
+        if match_key(name) == key:
+            return code
+    return OTHER_TYPE_CODE
+
+
+def notation_type(so_ky_hieu: str | None) -> str | None:
+    """The type name a ký hiệu's first part stands for ("392/KH-UBND" → KẾ HOẠCH), else None
+    (a công văn's ký hiệu starts with the agency code)."""
+    if not so_ky_hieu or "/" not in so_ky_hieu:
+        return None
+    parts = [p for p in re.split(r"[-/]", so_ky_hieu.split("/", 1)[1]) if p]
+    if not parts or parts[0].isdigit() and len(parts) > 1:
+        parts = parts[1:]  # legal acts: 45/2020/NĐ-CP
+    return NOTATION_TYPES.get(normalize_lookalikes(parts[0]).upper()) if parts else None
+
+
+# ---------------------------------------------------------------------------------------------
+# building the result
+
+
+def _build(
+    line_pages: Sequence[Sequence[md._Line]],
+    so_trang: int,
+    *,
+    source: str,
+    has_boxes: bool,
+    image: np.ndarray | None,
+) -> MetadataResult:
+    parsed = md._parse(line_pages, so_trang)
+    values = dict(parsed.values)
+    last = list(line_pages[-1]) if line_pages else []
+    all_lines = [ln for page in line_pages for ln in page]
+    conf: dict[str, float] = {}
+    handwritten: dict[str, bool] = {}
+    reasons: list[str] = []
+
+    for key in METADATA_KEYS:
+        lines = parsed.lines.get(key, [])
+        if values.get(key) is None:
+            conf[key] = 0.0
+        elif key == "so_trang":
+            conf[key] = 1.0
+        elif not has_boxes:
+            conf[key] = TEXT_CONFIDENCE
+        elif key in ("so_ky_hieu", "ngay_ban_hanh"):
+            conf[key] = _digit_confidence(lines, key)
+        else:
+            conf[key] = _text_confidence(lines)
+
+    # Handwriting: a number filled into a printed blank, or digits in blue ink.
+    so_line, date_line = parsed.header.so_line, parsed.header.date_line
+    if so_line is not None and (_number_in_blank(so_line) or _blue_digits(image, so_line, "so")):
+        handwritten["so_ky_hieu"] = True
+    if date_line is not None and (_day_handwritten(date_line) or _blue_digits(image, date_line, "date")):
+        handwritten["ngay_ban_hanh"] = True
+
+    # Consistency: the ký hiệu's type part and the printed type name must agree.
+    implied = notation_type(values.get("so_ky_hieu"))
+    doc_type = values.get("loai_van_ban")
+    if implied and doc_type and match_key(implied) != match_key(doc_type):
+        if not (implied == "GIẤY PHÉP XÂY DỰNG" and match_key(doc_type).startswith("giay phep")):
+            reasons.append(f"ký hiệu {values['so_ky_hieu']} does not match type {doc_type}")
+            conf["so_ky_hieu"] = min(conf["so_ky_hieu"], 0.5)
+            conf["loai_van_ban"] = min(conf["loai_van_ban"], 0.5)
+    elif implied and not doc_type and values.get("so_ky_hieu") and not handwritten.get("so_ky_hieu"):
+        values["loai_van_ban"] = implied  # the ký hiệu names the type where its line was not read
+        conf["loai_van_ban"] = round(0.9 * conf["so_ky_hieu"], 3)
+
+    extras = _extras(values, parsed, last, all_lines, has_boxes)
+    for key, (value, c) in extras.items():
+        values[key] = value
+        conf[key] = c
+
+    fields: dict[str, FieldValue] = {}
+    candidates: dict[str, Any] = {}
+    for key in (*METADATA_KEYS, *EXTRA_KEYS):
+        value, c, hw = values.get(key), conf.get(key, 0.0), handwritten.get(key, False)
+        if value is not None and (hw or c < THRESHOLDS.get(key, 0.7)):
+            candidates[key] = value
+            why = "handwritten" if hw else f"confidence {c:.2f}"
+            reasons.append(f"{key}: {why}")
+            value = None
+        elif value is None and hw:
+            reasons.append(f"{key}: handwritten")
+        fields[key] = FieldValue(value=value, confidence=round(c, 3), source=source, handwritten=hw)
+    # Fields derived from a dropped one go with it.
+    if fields["co_quan_ban_hanh"].value is None:
+        for key in ("cap", "co_quan_chu_quan"):
+            if fields[key].value is not None:
+                fields[key] = FieldValue(None, fields[key].confidence, source)
+    if fields["loai_van_ban"].value is None and fields["type_code"].value is not None:
+        fields["type_code"] = FieldValue(None, fields["type_code"].confidence, source)
+    for key in REQUIRED:
+        if fields[key].value is None and not any(r.startswith(key + ":") for r in reasons):
+            reasons.append(f"{key}: not found")
+    return MetadataResult(fields=fields, review_reasons=tuple(reasons), candidates=candidates)
+
+
+def _extras(
+    values: dict[str, Any],
+    parsed: md._Parsed,
+    last: list[md._Line],
+    all_lines: list[md._Line],
+    has_boxes: bool,
+) -> dict[str, tuple[Any, float]]:
+    out: dict[str, tuple[Any, float]] = {}
+    code = type_code_of(values.get("loai_van_ban"))
+    out["type_code"] = (code, 1.0 if code else 0.0)  # thresholded with loai_van_ban itself
+    chain, chain_lines = _authority_chain(last, values.get("chuc_vu_nguoi_ky"))
+    c = (_text_confidence(chain_lines) if has_boxes else TEXT_CONFIDENCE) if chain else 0.0
+    out["tham_quyen_ky"] = (" / ".join(chain) if chain else None, c)
+    prefixes = tuple(p.split()[0] for p in chain if p.split()[0] in AUTHORITIES) if chain else ()
+    out["tham_quyen"] = (prefixes or None, c if prefixes else 0.0)
+    recipients, r_lines = _recipients(last)
+    c = (_text_confidence(r_lines) if has_boxes else TEXT_CONFIDENCE) if recipients else 0.0
+    out["noi_nhan"] = (recipients or None, c)
+    text = "\n".join(ln.text for ln in all_lines)
+    for key, (value, lines) in _identifiers(all_lines, text).items():
+        c = (_digit_confidence(lines, key) if has_boxes else TEXT_CONFIDENCE) if value else 0.0
+        out[key] = (value, c)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# confidence and handwriting
+
+
+def _digit_confidence(lines: Sequence[md._Line], key: str) -> float:
+    """Lowest confidence of the words holding the value's digits (one wrong digit, wrong value)."""
+    words = [w for ln in lines for w in ln.words if any(c.isdigit() for c in w.text)]
+    if key == "ngay_ban_hanh":
+        words = [w for w in words if re.fullmatch(r"\W*[0-9OoIl]{1,4}\W*", w.text)]
+    if not words:
+        return TEXT_CONFIDENCE if lines and not any(ln.words for ln in lines) else 0.0
+    return min(w.confidence for w in words) / 100.0
+
+
+def _text_confidence(lines: Sequence[md._Line]) -> float:
+    """Mean word confidence of the lines a text value was read from, pulled toward the worst word."""
+    words = [w for ln in lines for w in ln.words if w.text.strip()]
+    if not words:
+        return TEXT_CONFIDENCE if lines else 0.0
+    confs = [w.confidence / 100.0 for w in words]
+    return 0.7 * (sum(confs) / len(confs)) + 0.3 * min(confs)
+
+
+def _number_in_blank(line: md._Line) -> bool:
+    """ "Số: 47 /QĐ-UBND": the number is a word of its own before a word starting with "/" — a
+    printed form whose number was filled in by hand — unless it is typeset like the notation
+    (same height and baseline, confidently read), as e-office systems stamp the number."""
+    words = list(line.words)
+    for a, b in zip(words, words[1:], strict=False):
+        if b.text.startswith("/") and re.search(r"[0-9OoIl]$", a.text) and not a.text.endswith("/"):
+            return not _typeset_like(a, b)
+    return False
+
+
+def _typeset_like(word: OcrWord, printed: OcrWord) -> bool:
+    """Same height and baseline as a printed word of the line, and read with high confidence."""
+    if printed.height <= 0 or word.confidence < 90:
+        return False
+    ratio = word.height / printed.height
+    baseline = abs((word.top + word.height) - (printed.top + printed.height))
+    return 0.85 <= ratio <= 1.15 and baseline <= 0.2 * printed.height
+
+
+def _day_handwritten(line: md._Line) -> bool:
+    """The day after "ngày" (or the month) set apart from the printed year by size or baseline."""
+    words = list(line.words)
+    year = next((w for w in words if re.fullmatch(r"(19|20)\d\d\W?", w.text)), None)
+    if year is None:
+        return False
+    for i, w in enumerate(words[:-1]):
+        if match_key(w.text) in ("ngay", "thang"):
+            nxt = words[i + 1]
+            if re.fullmatch(r"\W*[0-9OoIl]{1,2}\W*", nxt.text) and not _typeset_like(nxt, year):
+                return True
+    return False
+
+
+def _blue_digits(image: np.ndarray | None, line: md._Line, what: str) -> bool:
+    """Whether the digit words of the Số or date line are written in blue (or other coloured) ink."""
+    if image is None or image.ndim != 3 or not line.words:
+        return False
+    words = [w for w in line.words if any(c.isdigit() for c in w.text)]
+    if what == "date":
+        words = [w for w in words if re.fullmatch(r"\W*[0-9OoIl]{1,2}\W*", w.text)]
+    else:
+        words = words[:1]
+    return any(_is_blue(image, w) for w in words)
+
+
+def _is_blue(image: np.ndarray, w: OcrWord) -> bool:
+    if image.ndim != 3 or image.shape[2] < 3:
+        return False
+    h, wd = image.shape[:2]
+    crop = image[..., :3][
+        max(0, w.top) : min(h, w.top + w.height), max(0, w.left) : min(wd, w.left + w.width)
+    ]
+    if crop.size == 0:
+        return False
+    px = crop.reshape(-1, 3).astype(np.int16)
+    ink = px[px.min(axis=1) < 170]
+    if len(ink) < 10:
+        return False
+    b, g, r = ink[:, 0], ink[:, 1], ink[:, 2]
+    blue = (b - r > 35) & (b - g > 10)
+    return float(blue.mean()) > 0.35
+
+
+# ---------------------------------------------------------------------------------------------
+# signer authority, recipients, identifiers
+
+_AUTH = re.compile(r"^\s*(TM|KT|TL|TUQ|Q)\s*[.,:]\s*(.+)$")
+_AUTH_BODIES = (*md.OFFICES, "ỦY BAN NHÂN DÂN", "HỘI ĐỒNG NHÂN DÂN", "BỘ TRƯỞNG", "THỦ TRƯỞNG")
+
+
+def _authority_chain(lines: list[md._Line], office: str | None) -> tuple[list[str], list[md._Line]]:
+    """ "TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", then the signer's office, as printed; [] unless the
+    office was read (the chain without its last line would name the wrong person's authority)."""
+    if not office:
+        return [], []
+    tail = lines[-16:]
+    chain: list[str] = []
+    used: list[md._Line] = []
+    for ln in tail:
+        right = md._right_part(ln.text)
+        m = _AUTH.match(right)
+        if not m:
+            continue
+        body = md._strip_junk(m.group(2))
+        hit = best_phrase(body, _AUTH_BODIES, 0.8)
+        if hit is None:
+            return [], []
+        chain.append(f"{m.group(1)}. {hit[0]}")
+        used.append(ln)
+    chain.append(office)
+    used += md._lines_within(tail, office)
+    if len(chain) > 3 or (len(chain) >= 2 and chain[-2].startswith("KT.") and not office.startswith("PHÓ ")):
+        return [], []
+    return [normalize_tone_placement(c) for c in chain], used
+
+
+def _recipients(lines: list[md._Line]) -> tuple[tuple[str, ...], list[md._Line]]:
+    """The "- …;" lines under "Nơi nhận:", as printed (left column only)."""
+    start = None
+    for i, ln in enumerate(lines):
+        if match_key(ln.text).startswith("noi nhan"):
+            start = i
+    if start is None:
+        return (), []
+    items: list[str] = []
+    used: list[md._Line] = []
+    for ln in lines[start + 1 : start + 25]:
+        text = ln.text.strip()
+        if not re.match(r"^[-–—+•]\s*\S", text):
+            if items and _AUTH.match(text):
+                continue
+            if items and (is_upper_text(text, 0.9) or md._name(text)):
+                continue  # the signer column, read as lines of their own
+            break
+        item = re.sub(r"^[-–—+•]\s*", "- ", text)
+        # Raw OCR may run the item into the signer column: cut at an authority prefix.
+        cut = re.search(r"\s(?:TM|KT|TL|TUQ)\s*\.\s", item)
+        if cut:
+            item = item[: cut.start()]
+        if not re.search(r"[;.,:)]$", item):
+            return (), []  # an item cut short or run together: not trusted
+        items.append(item)
+        used.append(ln)
+    return tuple(items), used
+
+
+def _identifiers(lines: list[md._Line], text: str) -> dict[str, tuple[str | None, list[md._Line]]]:
+    """Mã TTHC (``1.001193``, labelled as such) and mã số hồ sơ (``000.00.00.H17-210615-0001``)."""
+    out: dict[str, tuple[str | None, list[md._Line]]] = {"ma_tthc": (None, []), "ma_ho_so": (None, [])}
+    for ln in lines:
+        flat = re.sub(r"(?<=[\d.])\s+(?=[\d.])", "", ln.text)
+        m = _MA_HO_SO.search(flat)
+        if m and out["ma_ho_so"][0] is None:
+            out["ma_ho_so"] = (m.group(1), [ln])
+        label = _TTHC_LABEL.search(strip_accents(flat))
+        if label and out["ma_tthc"][0] is None:
+            m = _MA_TTHC.search(flat, label.start())
+            if m:
+                out["ma_tthc"] = (m.group(1), [ln])
+    return out
