@@ -1,3 +1,5 @@
+# The sohoa worker image: Tesseract with Vietnamese data, poppler, fonts, and sohoa.
+# Used by docker-compose.yml for the `worker` and `fixity` services.
 FROM python:3.11-slim-bookworm
 RUN apt-get update && apt-get install -y --no-install-recommends \
       tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils \
@@ -5,5 +7,10 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY . /app
-RUN pip install --no-cache-dir '.[dev]' 'psycopg[binary]'
+RUN pip install --no-cache-dir . 'psycopg[binary]>=3.1'
+# Run as an ordinary user; /data (SOHOA_HOME) is a volume initialised with this ownership.
+RUN useradd --create-home --uid 1000 sohoa && mkdir -p /data/inbox && chown -R sohoa /data
+USER sohoa
+ENV SOHOA_HOME=/data PYTHONUNBUFFERED=1
 ENTRYPOINT []
+CMD ["sohoa", "watch", "--poll"]

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SOHOA := $(VENV)/bin/sohoa
 
-.PHONY: setup demo test test-fast bench lint clean
+.PHONY: setup demo test test-fast bench bench-intake lint clean
 
 setup:
 	@bash scripts/setup.sh
@@ -20,6 +20,9 @@ test-fast: setup
 
 bench: setup
 	$(PY) bench/run.py
+
+bench-intake: setup
+	$(PY) bench/intake.py
 
 lint: setup
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

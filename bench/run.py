@@ -68,6 +68,20 @@ def last_json(stdout: str) -> dict:
     return json.loads(stdout.strip().splitlines()[-1])
 
 
+def fields_score(corpus: Path, pred: Path) -> dict:
+    """Per-field exact match and share of wrong (filled, not equal) values: bench/fields.py."""
+    res = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "fields.py"), "--gt", str(corpus), "--pred", str(pred)],
+        capture_output=True,
+        text=True,
+    )
+    print(res.stdout)
+    try:
+        return last_json(res.stdout)
+    except (ValueError, IndexError):
+        return {"error": res.stderr[-500:]}
+
+
 def main() -> int:
     dev, real = SHARED / "corpus" / "dev", SHARED / "corpus" / "real"
     if not dev.is_dir():
@@ -87,6 +101,7 @@ def main() -> int:
         "seconds": round(secs, 1),
         "pages_per_min": round(pages / secs * 60, 1),
     }
+    summary["dev_fields"] = fields_score(dev, pred)
     print(f"dev: {pages} pages in {secs:.0f} s = {pages / secs * 60:.1f} pages/min on {os.cpu_count()} cores")
     if real.is_dir():
         pred, secs = extract("real", real, neutral=True)
@@ -96,6 +111,7 @@ def main() -> int:
             text=True,
         )
         print(res.stdout)
+        summary["real_fields"] = fields_score(real, pred)
         try:
             summary["real"] = last_json(res.stdout) | {"seconds": round(secs, 1)}
         except (ValueError, IndexError):

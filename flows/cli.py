@@ -145,15 +145,20 @@ def watch(
     inbox: Annotated[Path | None, typer.Option(help="Folder to watch (default SOHOA_HOME/inbox).")] = None,
     poll: Annotated[bool, typer.Option(help="Poll instead of native events (network shares).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file on stdout.")] = False,
+    submit: Annotated[bool, typer.Option(help="Queue claimed files for `sohoa worker`s.")] = False,
+    serve: Annotated[bool, typer.Option(help="Serve the intake/digitize deployments.")] = True,
 ) -> None:
-    """Watch the inbox and digitize each new file until stopped (Ctrl-C)."""
+    """Watch the inbox and digitize each new file until stopped (Ctrl-C).
+
+    Also serves the intake and digitize flows as Prefect deployments; with --submit, files are
+    queued for `sohoa worker` processes instead of being digitized here."""
     overrides: dict[str, Any] = {}
     if inbox:
         overrides["inbox"] = inbox
     if poll:
         overrides["watch_poll"] = True
     settings = _settings(**overrides)
-    from flows.runner import watch as watch_inbox
+    from flows.deploy import watch_and_serve
     from flows.runtime import get_runtime
 
     try:
@@ -162,7 +167,7 @@ def watch(
         _fail_on_config(exc)
     err.print(f"Watching {settings.inbox_dir} (Ctrl-C to stop)")
     try:
-        watch_inbox(settings, lambda r: _print_result(r, as_json))
+        watch_and_serve(settings, lambda r: _print_result(r, as_json), submit=submit, serve=serve)
     except KeyboardInterrupt:
         err.print("Stopped.")
 
@@ -190,8 +195,14 @@ def extract(
             stem = doc.name if doc.is_dir() else doc.stem
             try:
                 pages = load_document(doc, max_pages=settings.max_pages, max_pixels=settings.max_pixels)
+                pdf = doc.read_bytes() if doc.is_file() else None
+                pdf = pdf if pdf and pdf.lstrip()[:5] == b"%PDF-" else None  # text layer first
                 result = ocr_pages(
-                    pages, lang=settings.ocr_lang, timeout_s=settings.ocr_timeout_s, workers=workers
+                    pages,
+                    lang=settings.ocr_lang,
+                    timeout_s=settings.ocr_timeout_s,
+                    workers=workers,
+                    pdf_bytes=pdf,
                 )
                 payload = result.extraction.to_json()
                 (out_dir / f"{stem}.json").write_text(
@@ -313,6 +324,11 @@ app.add_typer(cli_ledger.units_app, name="units")
 
 app.command("audit")(cli_signing.audit)
 app.command("verify")(cli_signing.verify)
+
+from flows import cli_ops  # noqa: E402
+
+app.command("status")(cli_ops.status)
+app.command("worker")(cli_ops.worker)
 
 
 def main() -> None:

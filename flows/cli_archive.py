@@ -85,12 +85,22 @@ def fixity(
     if serve:
         from flows.fixity import serve as serve_fixity
 
-        serve_fixity(cron, sample=sample)
+        try:
+            serve_fixity(cron, sample=sample)
+        except ValueError as exc:
+            cli.err.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from exc
         return
+    import os
+
     from flows.fixity import fixity as fixity_flow
+    from flows.fixity import run_check
 
     try:
-        report = fixity_flow(sample=sample, unit=unit, seed=seed, fail=False)
+        if os.environ.get("PREFECT_API_URL"):  # a Prefect server: the run shows in its UI
+            report = fixity_flow(sample=sample, unit=unit, seed=seed, fail=False)
+        else:  # by hand, no server: do not start an ephemeral one just for this
+            report = run_check(sample, unit, seed).to_json()
     except Exception as exc:  # noqa: BLE001
         cli._fail_on_config(exc)
     if as_json:

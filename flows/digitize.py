@@ -23,6 +23,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows import steps
+from flows.redact import contain
 from flows.runtime import get_runtime
 from schemas.documents import Outcome, ProcessResult
 from schemas.errors import SohoaError
@@ -52,6 +53,7 @@ RETRY = {"retries": 3, "retry_delay_seconds": [2, 10, 30], "retry_condition_fn":
 
 
 @task(name="intake", cache_policy=NO_CACHE)
+@contain  # no secret in a task state's message (flows/redact.py)
 def intake_task(path: str, name: str, unit: str) -> steps.Intake:
     return steps.read_intake(Path(path), name=name, unit=unit)
 
@@ -80,6 +82,7 @@ def _ocr_limit_exists() -> bool:
 
 
 @task(name="ocr-and-metadata", cache_policy=NO_CACHE, tags=["ocr"])
+@contain  # no secret in a task state's message (flows/redact.py)
 def extract_task(intake: steps.Intake) -> steps.DocumentOcr:
     """OCR holds a slot of the global ``ocr`` limit, so N workers never run more than
     ``SOHOA_OCR_CONCURRENCY`` OCR jobs at once. The slot is a lease: a killed worker's slot is
@@ -94,6 +97,7 @@ def extract_task(intake: steps.Intake) -> steps.DocumentOcr:
 
 
 @task(name="sign-and-verify", cache_policy=NO_CACHE)
+@contain  # no secret in a task state's message (flows/redact.py)
 def sign_task(doc: steps.DocumentOcr, signed_key: str) -> bytes:
     rt = get_runtime()
     return steps.sign_and_verify(
@@ -102,6 +106,7 @@ def sign_task(doc: steps.DocumentOcr, signed_key: str) -> bytes:
 
 
 @task(name="archive", cache_policy=NO_CACHE, **RETRY)
+@contain  # no secret in a task state's message (flows/redact.py)
 def archive_task(
     intake: steps.Intake, doc: steps.DocumentOcr, signed: bytes, keys: dict[str, str]
 ) -> steps.ArchivedCopies:
@@ -111,6 +116,7 @@ def archive_task(
 
 
 @task(name="ledger", cache_policy=NO_CACHE, **RETRY)
+@contain  # no secret in a task state's message (flows/redact.py)
 def record_task(
     intake: steps.Intake,
     doc: steps.DocumentOcr,
@@ -141,12 +147,31 @@ def _run_name() -> str:
 
 
 @flow(name="digitize", flow_run_name=_run_name, log_prints=False, validate_parameters=False)
-def digitize(path: str, unit: str, name: str | None = None, claimed: bool = False) -> dict[str, Any]:
+def digitize(
+    path: str, unit: str, name: str | None = None, claimed: bool = False, lock: bool = False
+) -> dict[str, Any]:
     """Digitize one scanned file.
 
     ``claimed`` says the file was taken out of the inbox into ``work/``: it is then moved to its
     outcome folder. Otherwise (``sohoa process`` on a user's file) it is left where it is.
+    ``lock`` (runs queued for workers): hold the file's processing lock for the whole run, so the
+    watcher can tell a live run from one whose worker died.
     """
+    if not lock:
+        return _digitize(path, unit, name, claimed)
+    with inbox.processing_lock(Path(path)) as mine:
+        if not mine:
+            return ProcessResult(
+                file=name or Path(path).name,
+                status=Outcome.DEFERRED,
+                unit=unit,
+                reason="in_progress",
+                message="another process is working on this file",
+            ).to_json()
+        return _digitize(path, unit, name, claimed)
+
+
+def _digitize(path: str, unit: str, name: str | None, claimed: bool) -> dict[str, Any]:
     logger = get_run_logger()
     rt = get_runtime()
     settings = rt.settings

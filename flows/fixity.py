@@ -1,6 +1,7 @@
 """The fixity flow: re-hash archived objects against the ledger, on a schedule or by hand.
 
-``sohoa fixity`` runs it once; ``sohoa fixity --serve --cron "0 2 * * *"`` keeps a process that
+``sohoa fixity`` runs it once (as a Prefect flow run when ``PREFECT_API_URL`` names a server, else
+directly, without starting Prefect); ``sohoa fixity --serve --cron "0 2 * * *"`` keeps a process that
 runs it on that schedule (Vietnam time) through Prefect (:func:`serve`), so every run, its
 report and any failure show in the Prefect UI. In docker-compose the ``fixity`` service does
 exactly that. A run with problems records a ``fixity`` event on each affected document, leaves
@@ -26,10 +27,19 @@ class FixityFailed(Exception):
     """Raised at the end of a run that found missing or changed objects (the run ends Failed)."""
 
 
+def run_check(sample: int | None = None, unit: str | None = None, seed: int | None = None) -> FixityReport:
+    """Check, and record a ``fixity`` event on each document with a problem. No Prefect needed:
+    ``sohoa fixity`` calls this directly when no Prefect server is configured."""
+    rt = get_runtime()
+    report = check_fixity(rt.store, rt.ledger.archived_documents(unit_code=unit), sample=sample, seed=seed)
+    for p in report.problems:
+        rt.ledger.record_event(p.sha256, "fixity", AGENT, f"{p.problem}: {p.key}: {p.detail}")
+    return report
+
+
 @task(name="fixity-check", cache_policy=NO_CACHE, **RETRY)
 def check_task(sample: int | None, unit: str | None, seed: int | None) -> FixityReport:
-    rt = get_runtime()
-    return check_fixity(rt.store, rt.ledger.archived_documents(unit_code=unit), sample=sample, seed=seed)
+    return run_check(sample, unit, seed)
 
 
 def report_markdown(report: FixityReport) -> str:
@@ -59,9 +69,7 @@ def fixity(
 
     logger = get_run_logger()
     report = check_task(sample, unit, seed)
-    ledger = get_runtime().ledger
     for p in report.problems:
-        ledger.record_event(p.sha256, "fixity", AGENT, f"{p.problem}: {p.key}: {p.detail}")
         logger.error("%s %s: %s", p.problem, p.key, p.detail)
     logger.info(
         "fixity: %d/%d documents, %d objects, %d problem(s)",
@@ -76,13 +84,20 @@ def fixity(
     return report.to_json()
 
 
-def serve(cron: str, *, sample: int | None = None, name: str = "fixity-scheduled") -> None:
-    """Serve the flow on a cron schedule (Vietnam time) until stopped; needs PREFECT_API_URL."""
+def deployment(cron: str, *, sample: int | None = None, name: str = "fixity-scheduled") -> Any:
+    """The scheduled fixity deployment (cron in Vietnam time); raises ValueError on a bad cron."""
     from prefect.schedules import Cron
 
-    fixity.serve(
+    return fixity.to_deployment(
         name=name,
         schedules=[Cron(cron, timezone=SCHEDULE_TZ)],
         parameters={"sample": sample},
         description="Re-hash archived objects against the ledger; fails when any is missing or changed.",
     )
+
+
+def serve(cron: str, *, sample: int | None = None, name: str = "fixity-scheduled") -> None:
+    """Register the deployment with the Prefect server and run it on schedule until stopped."""
+    from prefect import serve as prefect_serve
+
+    prefect_serve(deployment(cron, sample=sample, name=name))

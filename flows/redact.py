@@ -15,10 +15,12 @@ once (:func:`protect`); from then on
 
 from __future__ import annotations
 
+import functools
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from schemas.errors import REDACTED, redact, register_secret
+from schemas.errors import REDACTED, InternalError, SohoaError, redact, register_secret
 from schemas.settings import Settings
 
 LOGGERS = ("", "sohoa", "prefect", "prefect.flow_runs", "prefect.task_runs", "prefect.workers", "py.warnings")
@@ -81,6 +83,26 @@ def protect(settings: Settings) -> None:
     for value in secret_values(settings):
         register_secret(value)
     install_log_filter()
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def contain(fn: F) -> F:
+    """Task bodies only ever raise our errors: anything else (a bug, an untranslated library error)
+    becomes an :class:`InternalError` whose text is scrubbed, because Prefect stores the message of
+    a task's exception in the run's state, where no log filter reaches."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except SohoaError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - translated, with the original as __cause__
+            raise InternalError(f"{type(exc).__name__}: {exc}") from exc
+
+    return wrapper  # type: ignore[return-value]
 
 
 def secret_from_block(name: str) -> str:

@@ -13,6 +13,7 @@ import csv
 import dataclasses
 import io
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -177,3 +178,41 @@ def report_flow():  # type: ignore[no-untyped-def]
     from prefect import flow
 
     return flow(name="report", log_prints=True)(report_flow_fn)
+
+
+class BatchProgress:
+    """A Prefect progress artifact (0–100 %) for a batch of files, so archivists see a long run
+    advance in the UI. Best effort: if the Prefect API cannot take it, the batch goes on.
+
+    Each file is its own flow run, so the batch artifact lives outside any run; Prefect 3.9 warns
+    that this is deprecated (FutureWarning, silenced here). When batches become one parent flow,
+    create it inside that flow instead.
+    """
+
+    KEY = "digitization-batch-progress"
+
+    def __init__(self, total: int):
+        self.total, self.done, self._id = total, 0, None
+        if total < 2:
+            return
+        try:
+            from prefect.artifacts import create_progress_artifact
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)
+                self._id = create_progress_artifact(0.0, key=self.KEY, description=f"0 / {total} file(s)")
+        except Exception:  # noqa: BLE001 - progress display must never stop digitization
+            self._id = None
+
+    def advance(self) -> None:
+        self.done += 1
+        if self._id is None:
+            return
+        try:
+            from prefect.artifacts import update_progress_artifact
+
+            update_progress_artifact(
+                self._id, 100.0 * self.done / self.total, description=f"{self.done} / {self.total} file(s)"
+            )
+        except Exception:  # noqa: BLE001
+            self._id = None

@@ -21,6 +21,8 @@ from storage import inbox
 
 log = logging.getLogger("sohoa.runner")
 Callback = Callable[[dict[str, Any]], None]
+# Runs one claimed file: returns its outcome, or None when it was queued for a worker.
+Dispatch = Callable[[Path, str, str, bool], "dict[str, Any] | None"]
 
 
 def _run_flow(path: Path, unit: str, name: str, claimed: bool) -> dict[str, Any]:
@@ -39,23 +41,32 @@ def process_files(
     paths: Iterable[Path], settings: Settings, on_result: Callback | None = None
 ) -> list[dict[str, Any]]:
     """``sohoa process``: each file once, in place (the user's files are not moved)."""
+    from flows.reporting import BatchProgress
+
     get_runtime(settings)
     results = []
+    paths = list(paths)
+    progress = BatchProgress(len(paths))  # a Prefect progress artifact for batches of 2+ files
     for path in paths:
         unit = inbox.unit_for(path.resolve(), settings.inbox_dir, settings.unit, settings.unit_map)
         # The user named this file: follow their link here (the inbox never follows one).
         result = _run_flow(path.resolve() if path.is_symlink() else path, unit, path.name, claimed=False)
+        progress.advance()
         results.append(result)
         if on_result:
             on_result(result)
     return results
 
 
+_adopt_checked: set[Path] = set()
+
+
 def _adopt_left_sidecar(settings: Settings, claimed: Path) -> None:
     """A kill between claiming a scan and its ``<file>.json`` leaves the sidecar in the inbox with
     no scan beside it: bring it to its scan so the clerk's data is not lost."""
-    if inbox.companions(claimed):
+    if claimed in _adopt_checked or inbox.companions(claimed):
         return
+    _adopt_checked.add(claimed)
     name = inbox.original_name(claimed)
     for candidate in settings.inbox_dir.rglob(f"{name}.json"):
         if candidate.is_file() and not candidate.with_name(name).exists():
@@ -91,6 +102,7 @@ def run_inbox_once(
     *,
     stable_s: float | None = None,
     tracker: inbox.StabilityTracker | None = None,
+    dispatch: Dispatch | None = None,
 ) -> list[dict[str, Any]]:
     """One pass over the inbox: every stable file is claimed and digitized.
 
@@ -123,7 +135,15 @@ def run_inbox_once(
             if tracker is not None:
                 tracker.forget(path)
         name = inbox.original_name(claimed)
-        result = _run_flow(claimed, unit, name, claimed=True)
+        if dispatch is not None:  # queued for a worker: the run itself holds the lock
+            result = dispatch(claimed, unit, name, True)
+        else:
+            with inbox.processing_lock(claimed) as mine:
+                if not mine:
+                    return  # another process is working on it
+                result = _run_flow(claimed, unit, name, True)
+        if result is None:
+            return
         results.append(result)
         if on_result:
             on_result(result)
@@ -153,6 +173,7 @@ def watch(
     stop: threading.Event | None = None,
     *,
     on_pass: Callable[[], None] | None = None,
+    dispatch: Dispatch | None = None,
 ) -> None:
     """Watch the inbox until stopped.
 
@@ -169,7 +190,7 @@ def watch(
     tracker = inbox.StabilityTracker(settings.watch_stable_s)
     while not stop.is_set():
         try:
-            run_inbox_once(settings, on_result, tracker=tracker)
+            run_inbox_once(settings, on_result, tracker=tracker, dispatch=dispatch)
         except Exception:  # noqa: BLE001 - the watcher goes on whatever one pass hit
             log.exception("inbox pass failed; will retry")
         if on_pass:

@@ -138,6 +138,7 @@ def _build_runtime(settings: Settings) -> Runtime:
         secret_key=settings.s3_secret_key.get_secret_value() if settings.s3_secret_key else None,
         secure=settings.s3_secure,
         region=settings.s3_region,
+        part_size=settings.s3_part_size_mb * 1024 * 1024,
     )
     ledger = Ledger(settings.database)
     ledger.create_all()

@@ -15,7 +15,8 @@ import numpy as np
 
 from ocr import tesseract
 from ocr.pages import PageImage
-from ocr.preprocess import prepare
+from ocr.preprocess import is_blank, prepare
+from ocr.searchable_pdf import encode_page_image
 from schemas.documents import OcrPage, OcrWord
 from schemas.errors import OcrError, SohoaError
 
@@ -26,7 +27,20 @@ OCR_PSM = 4
 
 def ocr_page(page: PageImage, *, lang: str = "vie", timeout_s: int = 180) -> tuple[OcrPage, np.ndarray]:
     """OCR one page. Returns the result and the display image (upright, deskewed, original
-    colours) whose pixel coordinates the word boxes, ``width`` and ``height`` refer to."""
+    colours) whose pixel coordinates the word boxes, ``width`` and ``height`` refer to.
+
+    A blank page (:func:`ocr.preprocess.is_blank`: an empty back side, seal bleed-through) is
+    not OCR'd, which would only read garbage out of the bleed-through: it comes back with no
+    words and ``blank=True``, its image untouched. A page where Tesseract finds no word is
+    flagged blank too.
+    """
+    if is_blank(page.image, page.dpi):
+        h, w = page.image.shape[:2]
+        blank = OcrPage(
+            index=page.index, width=int(w), height=int(h), dpi=page.dpi, words=(), text="",
+            confidence=0.0, blank=True,
+        )  # fmt: skip
+        return blank, page.image
     prepared = prepare(page)
     words, text = tesseract.recognize(
         prepared.ocr_image, dpi=prepared.ocr_dpi, lang=lang, timeout_s=timeout_s
@@ -46,6 +60,7 @@ def ocr_page(page: PageImage, *, lang: str = "vie", timeout_s: int = 180) -> tup
         confidence=round(confidence, 2),
         rotation=prepared.rotation,
         skew=prepared.skew,
+        blank=not words,
     )
     return result, display
 
@@ -54,14 +69,44 @@ def ocr_document(
     pages: list[PageImage], *, lang: str = "vie", timeout_s: int = 180, workers: int = 0
 ) -> list[tuple[OcrPage, np.ndarray]]:
     """OCR every page, in page order, with ``workers`` processes (0 = one per core, 1 = serial)."""
+    return _map_pages(ocr_page, pages, lang=lang, timeout_s=timeout_s, workers=workers)
+
+
+def ocr_page_encoded(
+    page: PageImage, *, lang: str = "vie", timeout_s: int = 180
+) -> tuple[OcrPage, bytes, str]:
+    """OCR one page and encode its display image for the PDF (see ``encode_page_image``).
+
+    Run in the worker so only the compressed image crosses back to the parent: a 300 dpi
+    colour page is ~26 MB as pixels and well under 1 MB as JPEG, which keeps a 20-page
+    document's peak memory in the parent at its decoded input. A JPEG page that needed no
+    rotation or deskew keeps the scanner's own bytes.
+    """
+    ocr, display = ocr_page(page, lang=lang, timeout_s=timeout_s)
+    untouched = ocr.rotation == 0 and abs(ocr.skew) < 1e-6
+    original = page.encoded if untouched else None
+    data, fmt = encode_page_image(
+        display, original=original, original_format=page.encoded_format if original else None
+    )
+    return ocr, data, fmt
+
+
+def ocr_document_encoded(
+    pages: list[PageImage], *, lang: str = "vie", timeout_s: int = 180, workers: int = 0
+) -> list[tuple[OcrPage, bytes, str]]:
+    """:func:`ocr_page_encoded` for every page, in page order, over ``workers`` processes."""
+    return _map_pages(ocr_page_encoded, pages, lang=lang, timeout_s=timeout_s, workers=workers)
+
+
+def _map_pages(fn, pages, *, lang: str, timeout_s: int, workers: int):  # noqa: ANN001, ANN202
     n = workers or os.cpu_count() or 1
     n = max(1, min(n, len(pages)))
     if n == 1:
-        return [ocr_page(p, lang=lang, timeout_s=timeout_s) for p in pages]
+        return [fn(p, lang=lang, timeout_s=timeout_s) for p in pages]
     ctx = multiprocessing.get_context("spawn")
     try:
         with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_init) as pool:
-            futures = [pool.submit(ocr_page, p, lang=lang, timeout_s=timeout_s) for p in pages]
+            futures = [pool.submit(fn, p, lang=lang, timeout_s=timeout_s) for p in pages]
             return [f.result() for f in futures]
     except SohoaError:
         raise

@@ -8,14 +8,16 @@ JPEG page that needed neither is passed through byte for byte.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ocr.engine import ocr_document
+from ocr.engine import ocr_document_encoded
 from ocr.metadata import extract_metadata
 from ocr.pages import PageImage
 from ocr.searchable_pdf import PdfPageInput, build_searchable_pdf, encode_page_image
-from schemas.documents import Extraction, nfc
+from ocr.textlayer import read_text_layers, to_ocr_page
+from schemas.documents import Extraction, OcrPage, nfc
 from schemas.errors import BlankDocument
 
 
@@ -28,38 +30,59 @@ class DocumentOcr:
 
 
 def ocr_pages(
-    pages: Sequence[PageImage], *, lang: str = "vie", timeout_s: int = 180, workers: int = 0
+    pages: Sequence[PageImage],
+    *,
+    lang: str = "vie",
+    timeout_s: int = 180,
+    workers: int = 0,
+    pdf_bytes: bytes | None = None,
 ) -> DocumentOcr:
     """OCR every page, extract the metadata, and prepare the searchable PDF's page images.
+
+    ``pdf_bytes``: the input file when it is a PDF. Its text layer is read first
+    (:mod:`ocr.textlayer`): a page with real (or TCVN3/VNI, converted) text uses it and is not
+    OCR'd; a page whose layer only holds an e-signature stamp, or none, is OCR'd.
 
     Raises :class:`BlankDocument` when no page yields any word: an empty scan must reach a clerk,
     not the archive.
     """
-    results = ocr_document(list(pages), lang=lang, timeout_s=timeout_s, workers=workers)
-    ocr_pages_ = tuple(ocr for ocr, _ in results)
+    pages = list(pages)
+    layers = read_text_layers(pdf_bytes) if pdf_bytes else []
+    if len(layers) != len(pages):
+        layers = []  # pages and layers disagree (a decoder quirk): trust the images, OCR all
+    from_text = {i for i, layer in enumerate(layers) if layer.usable}
+    to_ocr = [p for i, p in enumerate(pages) if i not in from_text]
+    ocr_results = iter(ocr_document_encoded(to_ocr, lang=lang, timeout_s=timeout_s, workers=workers))
+    ocr_list: list[OcrPage] = []
+    pdf_pages = []
+    for i, page in enumerate(pages):
+        if i in from_text:
+            ocr = to_ocr_page(
+                layers[i], index=page.index, width_px=page.width, height_px=page.height, dpi=page.dpi
+            )
+            data, fmt = encode_page_image(
+                page.image, original=page.encoded, original_format=page.encoded_format
+            )
+        else:
+            ocr, data, fmt = next(ocr_results)
+        ocr_list.append(ocr)
+        pdf_pages.append(
+            PdfPageInput(
+                image=data, image_format=fmt, width_px=ocr.width, height_px=ocr.height, dpi=page.dpi, ocr=ocr
+            )
+        )
+    ocr_pages_ = tuple(ocr_list)
     if not any(p.words for p in ocr_pages_):
         raise BlankDocument(f"{len(pages)} page(s), no words recognised")
     metadata = extract_metadata(ocr_pages_)
     if metadata.so_trang is None:
         metadata = dataclasses.replace(metadata, so_trang=len(ocr_pages_))
-    pdf_pages = []
-    for page, (ocr, display) in zip(pages, results, strict=True):
-        untouched = ocr.rotation == 0 and abs(ocr.skew) < 1e-6
-        original = page.encoded if untouched else None
-        data, fmt = encode_page_image(
-            display, original=original, original_format=page.encoded_format if original else None
-        )
-        height, width = display.shape[:2]
-        pdf_pages.append(
-            PdfPageInput(
-                image=data, image_format=fmt, width_px=width, height_px=height, dpi=page.dpi, ocr=ocr
-            )
-        )
     return DocumentOcr(Extraction(pages=ocr_pages_, metadata=metadata), tuple(pdf_pages))
 
 
 def pdf_info(extraction: Extraction) -> Mapping[str, str]:
-    """The PDF's document information: the metadata an archivist sees in any PDF reader."""
+    """The PDF's document information (mirrored in its XMP metadata): what an archivist sees in
+    any PDF reader. Keywords carry the fields a search in a file manager or DMS looks for."""
     md = extraction.metadata
     title = " ".join(x for x in (md.loai_van_ban, md.so_ky_hieu) if x) or "Bản số hóa"
     info = {"Title": title, "Creator": "sohoa", "Producer": "sohoa"}
@@ -67,8 +90,24 @@ def pdf_info(extraction: Extraction) -> Mapping[str, str]:
         info["Subject"] = md.trich_yeu
     if md.co_quan_ban_hanh:
         info["Author"] = md.co_quan_ban_hanh
+    keywords = [
+        f"{label}: {value}"
+        for label, value in (
+            ("Số, ký hiệu", md.so_ky_hieu),
+            ("Ngày ban hành", md.ngay_ban_hanh.isoformat() if md.ngay_ban_hanh else None),
+            ("Loại văn bản", md.loai_van_ban),
+            ("Cơ quan ban hành", md.co_quan_ban_hanh),
+            ("Người ký", md.nguoi_ky),
+        )
+        if value
+    ]
+    if keywords:
+        info["Keywords"] = "; ".join(keywords)
     return {k: nfc(v) for k, v in info.items()}
 
 
-def build_pdf(doc: DocumentOcr) -> bytes:
-    return build_searchable_pdf(doc.pdf_pages, info=pdf_info(doc.extraction))
+def build_pdf(doc: DocumentOcr, *, created: dt.datetime | None = None) -> bytes:
+    """The searchable PDF/A-2b of a document; ``created`` defaults to now (UTC)."""
+    return build_searchable_pdf(
+        doc.pdf_pages, info=pdf_info(doc.extraction), created=created or dt.datetime.now(dt.UTC)
+    )

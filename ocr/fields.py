@@ -26,6 +26,7 @@ import numpy as np
 from ocr import metadata as md
 from ocr.vntext import (
     best_phrase,
+    impossible_syllables,
     is_upper_text,
     match_key,
     nfc,
@@ -136,12 +137,29 @@ class MetadataResult:
         """The contract's metadata: only values that passed their thresholds."""
         return DocumentMetadata(**{k: self.value(k) for k in METADATA_KEYS})
 
+    def review_fields(self) -> set[str]:
+        """The fields named by a review reason (held back, handwritten, in conflict, not found)."""
+        return {r.split(":", 1)[0] for r in self.review_reasons if ":" in r}
+
     def field_meta(self) -> dict[str, dict[str, Any]]:
-        """Per field ``{"confidence", "source", "handwritten"}`` for the ledger's ``field_meta``."""
-        return {
-            k: {"confidence": round(float(f.confidence), 3), "source": f.source, "handwritten": f.handwritten}
-            for k, f in self.fields.items()
-        }
+        """Per field ``{"confidence", "source", "handwritten", "review"[, "candidate"]}`` for the
+        ledger's ``field_meta``: the fields with a value or a reason to look at them (a field
+        simply absent from the document, like a mã TTHC never printed, is not listed)."""
+        review = self.review_fields()
+        out: dict[str, dict[str, Any]] = {}
+        for k, f in self.fields.items():
+            if f.value is None and k not in review:
+                continue
+            entry: dict[str, Any] = {
+                "confidence": round(float(f.confidence), 3),
+                "source": f.source,
+                "handwritten": f.handwritten,
+                "review": k in review,
+            }
+            if k in self.candidates:
+                entry["candidate"] = _json_value(self.candidates[k])
+            out[k] = entry
+        return out
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -246,17 +264,60 @@ def _build(
     if date_line is not None and (_day_handwritten(date_line) or _blue_digits(image, date_line, "date")):
         handwritten["ngay_ban_hanh"] = True
 
-    # Consistency: the ký hiệu's type part and the printed type name must agree.
-    implied = notation_type(values.get("so_ky_hieu"))
+    if values.get("nguoi_ky"):
+        values["nguoi_ky"] = fix_surname(values["nguoi_ky"])
+    if values.get("chuc_vu_nguoi_ky") is None:
+        deputy = _deputy_after_kt(last)
+        if deputy is not None:
+            values["chuc_vu_nguoi_ky"], conf["chuc_vu_nguoi_ky"] = deputy
+    # Free text with a word no Vietnamese spelling allows holds an OCR error somewhere.
+    for key in ("trich_yeu", "nguoi_ky", "dia_danh", "co_quan_ban_hanh", "co_quan_chu_quan"):
+        text = values.get(key) or ""
+        if key.startswith("co_quan"):  # caps lines: judge the words, not as acronyms
+            text = " ".join(w.capitalize() for w in text.split())
+        if text and impossible_syllables(text):
+            conf[key] = min(conf[key], 0.5)
+    subject = values.get("trich_yeu") or ""
+    cut_short = re.search(r"(?:[,\-–(]|\b(?:và|của|về|cho|với|tại|trên|năm|tháng))$", subject)
+    if cut_short or re.search(r"\S.*\b(?:Về việc|V/v)\b", subject):
+        conf["trich_yeu"] = min(conf["trich_yeu"], 0.5)  # stamp or header text ran into it
+    # A printed "Số:      /QĐ-UBND" or "ngày    tháng 01 năm 2025" whose number or day could not be
+    # read at all: the blank of a form, filled in by hand (or not at all).
+    head = list(line_pages[0])[:30] if line_pages else []
+    if so_line is None and any(_NOTATION.match(ln.text) for ln in head):
+        handwritten["so_ky_hieu"] = True
+    if date_line is None and any(_DATE_FRAME.search(ln.text) for ln in head):
+        handwritten["ngay_ban_hanh"] = True
+    # Consistency: the ký hiệu's type part and the printed type name must agree. The notation is
+    # printed even where the number is handwritten, so it is read on its own ("Số:  /CT-UBND").
+    notation, n_conf = _notation(line_pages[0] if line_pages else [], parsed, has_boxes)
+    implied = notation_type(notation)
     doc_type = values.get("loai_van_ban")
     if implied and doc_type and match_key(implied) != match_key(doc_type):
         if not (implied == "GIẤY PHÉP XÂY DỰNG" and match_key(doc_type).startswith("giay phep")):
-            reasons.append(f"ký hiệu {values['so_ky_hieu']} does not match type {doc_type}")
+            reasons.append(f"ký hiệu {notation} does not match type {doc_type}")
             conf["so_ky_hieu"] = min(conf["so_ky_hieu"], 0.5)
             conf["loai_van_ban"] = min(conf["loai_van_ban"], 0.5)
-    elif implied and not doc_type and values.get("so_ky_hieu") and not handwritten.get("so_ky_hieu"):
+    elif implied and doc_type:
+        conf["loai_van_ban"] = max(conf["loai_van_ban"], min(0.95, n_conf))  # two readings agree
+    elif implied and not doc_type:
         values["loai_van_ban"] = implied  # the ký hiệu names the type where its line was not read
-        conf["loai_van_ban"] = round(0.9 * conf["so_ky_hieu"], 3)
+        conf["loai_van_ban"] = round(0.95 * n_conf, 3)
+    if values.get("dia_danh") and not parsed.lines.get("dia_danh"):
+        place_lines = [
+            ln
+            for ln in (line_pages[0] if line_pages else [])[:40]
+            if match_key(values["dia_danh"]) in match_key(ln.text)
+        ]
+        if place_lines and has_boxes:
+            words = [
+                w
+                for w in place_lines[0].words
+                if match_key(w.text).strip(",") in match_key(values["dia_danh"]).split()
+            ]
+            conf["dia_danh"] = min((w.confidence for w in words), default=0.0) / 100.0
+        elif place_lines:
+            conf["dia_danh"] = TEXT_CONFIDENCE
 
     extras = _extras(values, parsed, last, all_lines, has_boxes)
     for key, (value, c) in extras.items():
@@ -313,8 +374,55 @@ def _extras(
     return out
 
 
+# Common surnames, one per letter key: a name read "Định Thùy Hương" is Đinh's. Keys shared by two
+# surnames in use (Dương/Đường) are left out.
+SURNAMES: tuple[str, ...] = (
+    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ",
+    "Ngô", "Lý", "Đinh", "Đào", "Lương", "Trịnh", "Mai", "Tô", "Hà", "Cao", "Lâm", "Trương", "Tạ",
+    "Quách", "Hứa", "Chu", "Thái", "Kiều", "Đoàn", "Vương", "Tăng", "Lưu", "Châu", "Phùng",
+    "Triệu", "Thân", "Tôn", "Lục", "Nông", "Bạch", "Khổng", "Lã", "Mạc", "Giáp", "Âu",
+)  # fmt: skip
+_SURNAME_KEYS = {match_key(n): n for n in SURNAMES}
+
+
+def fix_surname(name: str) -> str:
+    """The surname's marks restored when its letters name exactly one common surname."""
+    first, _, rest = name.partition(" ")
+    canonical = _SURNAME_KEYS.get(match_key(first))
+    if canonical is None or canonical == first or not rest:
+        return name
+    return f"{canonical} {rest}"
+
+
 # ---------------------------------------------------------------------------------------------
 # confidence and handwriting
+
+
+_NOTATION = re.compile(
+    r"^\W{0,2}(?:s[o0ô6ốồổ]|sỗ|sọ)\s*[:;.,]?\s*(?P<num>[^\s/]{0,6})\s*/\s*(?P<code>[A-Za-zĐđÐ0-9]+(?:\s*-\s*[A-Za-zĐđÐ0-9]+)*)",
+    re.IGNORECASE,
+)
+
+
+_DATE_FRAME = re.compile(
+    r"\bng\w{0,3}y\b.{0,12}\bth\w{1,4}\b.{0,8}\bn\w{1,3}[:.]?\s*(19|20)\d\d\b", re.IGNORECASE
+)
+
+
+def _notation(lines: Sequence[md._Line], parsed: md._Parsed, has_boxes: bool) -> tuple[str | None, float]:
+    """The ký hiệu with or without its number ("/CT-UBND"), and the confidence of its words."""
+    cands = [parsed.header.so_line] if parsed.header.so_line else list(lines[:25])
+    for ln in cands:
+        m = _NOTATION.match(ln.text)
+        if not m:
+            continue
+        code = normalize_lookalikes(re.sub(r"\s+", "", m.group("code")))
+        first = code.split("-")[0]
+        if not has_boxes:
+            return "/" + code, TEXT_CONFIDENCE
+        words = [w for w in ln.words if first and first in normalize_lookalikes(w.text)]
+        return "/" + code, (min(w.confidence for w in words) / 100.0 if words else 0.0)
+    return None, 0.0
 
 
 def _digit_confidence(lines: Sequence[md._Line], key: str) -> float:
@@ -352,8 +460,10 @@ def _typeset_like(word: OcrWord, printed: OcrWord) -> bool:
     if printed.height <= 0 or word.confidence < 90:
         return False
     ratio = word.height / printed.height
-    baseline = abs((word.top + word.height) - (printed.top + printed.height))
-    return 0.85 <= ratio <= 1.15 and baseline <= 0.2 * printed.height
+    # A "/" reaches below the baseline: a printed number ends a little above the notation word.
+    drop = (word.top + word.height) - (printed.top + printed.height)
+    low = -0.3 if printed.text.startswith("/") else -0.2
+    return 0.85 <= ratio <= 1.15 and low * printed.height <= drop <= 0.2 * printed.height
 
 
 def _day_handwritten(line: md._Line) -> bool:
@@ -431,6 +541,33 @@ def _authority_chain(lines: list[md._Line], office: str | None) -> tuple[list[st
     if len(chain) > 3 or (len(chain) >= 2 and chain[-2].startswith("KT.") and not office.startswith("PHÓ ")):
         return [], []
     return [normalize_tone_placement(c) for c in chain], used
+
+
+def _deputy_after_kt(lines: list[md._Line]) -> tuple[str, float] | None:
+    """ "KT. CHỦ TỊCH" read cleanly, then a caps fragment ending like "PHÓ CHỦ TỊCH" ("Ủ TỊCH", the
+    seal ate the rest): who signs for (ký thay) a head is that head's deputy (NĐ 30/2020)."""
+    tail = lines[-16:]
+    for i, ln in enumerate(tail):
+        m = _AUTH.match(md._right_part(ln.text))
+        if not m or m.group(1) != "KT":
+            continue
+        body = md._strip_junk(m.group(2))
+        hit = best_phrase(body, md.OFFICES, 0.9)
+        if hit is None or hit[0].startswith("PHÓ "):
+            return None
+        deputy = "PHÓ " + hit[0]
+        if deputy not in md.OFFICES:
+            return None
+        dkey = match_key(deputy).replace(" ", "")
+        for later in tail[i + 1 :]:
+            frag = md._strip_junk(md._right_part(later.text))
+            fkey = match_key(frag).replace(" ", "")
+            if len(fkey) >= 5 and is_upper_text(frag, 0.9) and dkey.endswith(fkey):
+                words = [w.confidence / 100 for w in (*ln.words, *later.words)]
+                c = min(words) if words else TEXT_CONFIDENCE
+                return deputy, min(c, 0.85)
+        return None
+    return None
 
 
 def _recipients(lines: list[md._Line]) -> tuple[tuple[str, ...], list[md._Line]]:

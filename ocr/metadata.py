@@ -25,6 +25,7 @@ from typing import Any
 from ocr.vntext import (
     best_phrase,
     find_phrase,
+    fix_admin_phrases,
     fix_digits,
     is_upper_text,
     is_vietnamese_word,
@@ -81,7 +82,13 @@ _SUB_AGENCY_LEVEL: tuple[tuple[str, Cap | None], ...] = (
 
 _DATE = re.compile(
     r"(?:^|(?P<place>[^,]*?)\s*[,.])\s*\bn\w{0,3}y\s*(?P<d>[0-9OoIl]{1,2})\s+th\w{1,4}\s*(?P<m>[0-9OoIl]{1,2})\s+"
-    r"n\w{1,3}\s*(?P<y>[0-9OoIl]{4})\b"
+    r"n\w{1,3}[:.]?\s*(?P<y>[0-9OoIl]{4})\b"
+)
+# The place's comma lost (or the place cut off): "Ngọc ngày 06 tháng 3 năm 2024". Only after at most
+# three capitalised words, so a body sentence "… địa phương ngày 19 tháng 6 năm 2015" never matches.
+_DATE_NO_COMMA = re.compile(
+    r"^(?:[A-ZĐÀ-Ỹ][\w']*\s+){1,3}(?P<rest>n\w{0,3}y\s*[0-9OoIl]{1,2}\s+th\w{1,4}\s*[0-9OoIl]{1,2}\s+"
+    r"n\w{1,3}[:.]?\s*[0-9OoIl]{4}\b)"
 )
 _SO_PREFIX = re.compile(r"(?:^|[\s\W])(s[o0ô6ố]|sỗ|sổ|sọ)\s*[:;.,]?\s*(?=[0-9OoIl]{0,6}\s*/)", re.IGNORECASE)
 _CODE_PIECE = re.compile(r"^(?:[A-ZĐ0-9]+|TTr|CTr|TTh|QyĐ|Tr)+$")
@@ -209,7 +216,7 @@ def _parse(line_pages: Sequence[Sequence[_Line]], so_trang: int) -> _Parsed:
     last = list(line_pages[-1]) if line_pages else []
     header = _parse_header(first)
     all_text = "\n".join(ln.text for page in line_pages for ln in page)
-    dia_danh = _verify_place(header.place, header, all_text)
+    dia_danh = _vote_spelling(_verify_place(header.place, header, all_text), all_text)
     agency, parent = _agency(header.agency_lines, dia_danh)
     cap = _level(agency, parent)
     signer = _signer(last)
@@ -221,7 +228,7 @@ def _parse(line_pages: Sequence[Sequence[_Line]], so_trang: int) -> _Parsed:
         "co_quan_chu_quan": parent,
         "cap": cap,
         "loai_van_ban": header.doc_type,
-        "trich_yeu": header.trich_yeu,
+        "trich_yeu": fix_admin_phrases(header.trich_yeu) if header.trich_yeu else None,
         "nguoi_ky": signer[0],
         "chuc_vu_nguoi_ky": signer[1],
         "so_trang": so_trang or None,
@@ -240,6 +247,28 @@ def _parse(line_pages: Sequence[Sequence[_Line]], so_trang: int) -> _Parsed:
     }
     lines["co_quan_chu_quan"] = lines["cap"] = lines["co_quan_ban_hanh"]
     return _Parsed(values, header, lines)
+
+
+def _vote_spelling(place: str | None, all_text: str) -> str | None:
+    """The spelling of a place name the document uses most ("Đúc Trọng" once in the date line,
+    "Đức Trọng" twice in the body: the body wins). Caps occurrences do not vote (marks get lost)."""
+    if not place:
+        return place
+    n = len(place.split())
+    pkey = match_key(place)
+    counts: dict[str, int] = {}
+    tokens = [t.strip('.,;:()"') for t in all_text.split()]
+    for i in range(len(tokens) - n + 1):
+        window = " ".join(tokens[i : i + n])
+        if match_key(window) == pkey and not is_upper_text(window, 0.9):
+            counts[window] = counts.get(window, 0) + 1
+    if not counts:
+        return place
+    best = max(counts.values())
+    if counts.get(place, 0) == best:
+        return place
+    winners = [w for w, c in counts.items() if c == best]
+    return winners[0] if len(winners) == 1 else place
 
 
 def _lines_within(lines: Sequence[_Line], value: str | None) -> list[_Line]:
@@ -328,7 +357,8 @@ def _parse_header(lines: list[_Line]) -> _Header:
     if anchor is not None or so_idx is not None:
         header.agency_lines = _agency_block(left_parts, anchor, so_idx)
     start = max(x for x in (so_idx, date_idx, motto_idx, -1) if x is not None) + 1
-    if so_idx is not None or date_idx is not None:
+    if so_idx is not None or date_idx is not None or motto_idx is not None:
+        # A handwritten number or date may be unreadable; the printed type name still follows.
         _type_and_subject(head, so_idx, date_idx, start, header)
     return header
 
@@ -449,7 +479,11 @@ def _parse_date(text: str) -> tuple[dt.date, str | None] | None:
     """``(date, place)`` from "<place>, ngày DD tháng MM năm YYYY"; the date must exist."""
     m = _DATE.search(text)
     if not m:
-        return None
+        loose = _DATE_NO_COMMA.match(text.strip())
+        if loose is None:
+            return None
+        parsed = _parse_date(loose.group("rest"))
+        return (parsed[0], None) if parsed else None
     parts = [fix_digits(m.group(x)) for x in ("d", "m", "y")]
     if any(p is None for p in parts):
         return None
@@ -538,7 +572,7 @@ def _match_type(text: str) -> str | None:
     key = match_key(text).rstrip(" :.")
     for t in sorted(DOC_TYPES, key=len, reverse=True):
         tk = match_key(t)
-        if key == tk:
+        if key == tk or key.startswith(tk + " cua "):  # older style: "QUYẾT ĐỊNH CỦA UBND TỈNH"
             return t
         if key.startswith(tk + " ") and t.startswith("GIẤY"):
             return t + text[len(t) :] if match_key(text[: len(t)]) == tk else None
@@ -568,16 +602,25 @@ def _subject(lines: Sequence[_Line]) -> str | None:
     width = 0
     for ln in lines:
         text = _strip_trailing_junk(ln.text)
+        if out and ln.words and len(text) <= 2:
+            continue  # a speck in the margin read as a line of its own
         if not text:
             break
         upper = _is_upper_line(text)
         if out:
             if ln.para != lines[0].para:
-                break
+                # OCR may put the short last line of a centred subject in a paragraph of its own.
+                short_tail = len(text) < width * 0.8 and not out[-1].endswith((".", ";", ":"))
+                if not (short_tail and ln.words and lines[0].words and _centred_alike(ln, lines[0])):
+                    break
             if upper != caps or (not upper and _is_body_start(text)):
                 break
             # A line well short of the widest subject line ended the subject; a longer one is body.
-            if len(out[-1]) + 1 + len(text.split()[0]) <= width * 0.85 or len(text) > width * 1.1 + 2:
+            if len(out[-1]) + 1 + len(text.split()[0]) <= width * 0.85:
+                break
+            # With boxes a longer line still belongs to the subject when centred like its first line.
+            longer = len(text) > width * 1.1 + 2
+            if longer and not (ln.words and lines[0].words and _centred_alike(ln, lines[0])):
                 break
         else:
             if (not upper and _is_body_start(text)) or _match_type(text):
@@ -590,6 +633,16 @@ def _subject(lines: Sequence[_Line]) -> str | None:
     if subject.endswith(".") and not subject.endswith("./."):
         return None
     return _join(out) or None
+
+
+def _centred_alike(a: _Line, b: _Line) -> bool:
+    """Both lines centred on the same axis (a wrapped, centred trích yếu), within a line height."""
+
+    def centre(ln: _Line) -> float:
+        return (min(w.left for w in ln.words) + max(w.left + w.width for w in ln.words)) / 2
+
+    h = statistics.median(w.height for w in (*a.words, *b.words))
+    return abs(centre(a) - centre(b)) <= 1.0 * h
 
 
 def _strip_trailing_junk(text: str) -> str:
@@ -617,7 +670,13 @@ def _verify_place(place: str | None, header: _Header, all_text: str) -> str | No
     if len(pkey) < 2:
         return None
     block_key = match_key(" ".join(header.agency_lines))
-    if block_key.endswith(pkey) or f" {pkey} " in f" {block_key} ":
+    if block_key.endswith(" " + pkey):
+        # "XÃ IA HLỐP" read as the place "Hlốp": a place cut short is not the place.
+        before = block_key[: -len(pkey)].split()
+        if before and before[-1] not in ("tinh", "huyen", "xa", "phuong", "tran", "pho", "quan", "ubnd"):
+            return None
+        return place
+    if f" {pkey} " in f" {block_key} ":
         return place
     count = all_text.casefold().count(place.casefold())
     return place if count >= 2 else None
@@ -670,8 +729,8 @@ def _agency(lines: list[str], dia_danh: str | None) -> tuple[str | None, str | N
     else:
         agency = _canonical_kind(_join(lines[split:]))
         parent = _canonical_agency_line(_join(lines[:split]))
-    agency = _fix_place_part(agency, dia_danh)
-    parent = _fix_place_part(parent, dia_danh) if parent else parent
+    agency = fix_admin_phrases(_fix_province(_fix_place_part(agency, dia_danh)))
+    parent = fix_admin_phrases(_fix_province(_fix_place_part(parent, dia_danh))) if parent else parent
     if not _complete_agency(agency) or (parent and not _complete_agency(parent)):
         return None, None
     return agency, parent
@@ -725,6 +784,34 @@ def _fix_place_part(agency: str, dia_danh: str | None) -> str:
     if tail != place_up and _il_key(tail) == _il_key(place_up):
         return " ".join([*words[:-n], place_up])
     return agency
+
+
+# Province-level names (before and after the 2025 mergers), to restore the marks Tesseract drops in caps.
+PROVINCES: tuple[str, ...] = (
+    "An Giang", "Bà Rịa - Vũng Tàu", "Bạc Liêu", "Bắc Giang", "Bắc Kạn", "Bắc Ninh", "Bến Tre",
+    "Bình Dương", "Bình Định", "Bình Phước", "Bình Thuận", "Cà Mau", "Cao Bằng", "Cần Thơ", "Đà Nẵng",
+    "Đắk Lắk", "Đắk Nông", "Điện Biên", "Đồng Nai", "Đồng Tháp", "Gia Lai", "Hà Giang", "Hà Nam",
+    "Hà Nội", "Hà Tĩnh", "Hải Dương", "Hải Phòng", "Hậu Giang", "Hòa Bình", "Hưng Yên", "Khánh Hòa",
+    "Kiên Giang", "Kon Tum", "Lai Châu", "Lạng Sơn", "Lào Cai", "Lâm Đồng", "Long An", "Nam Định",
+    "Nghệ An", "Ninh Bình", "Ninh Thuận", "Phú Thọ", "Phú Yên", "Quảng Bình", "Quảng Nam",
+    "Quảng Ngãi", "Quảng Ninh", "Quảng Trị", "Sóc Trăng", "Sơn La", "Tây Ninh", "Thái Bình",
+    "Thái Nguyên", "Thanh Hóa", "Thừa Thiên Huế", "Huế", "Tiền Giang", "Hồ Chí Minh", "Trà Vinh",
+    "Tuyên Quang", "Vĩnh Long", "Vĩnh Phúc", "Yên Bái",
+)  # fmt: skip
+_PROVINCE_KEYS = {_il_key(p).replace(" ", ""): p.upper() for p in PROVINCES}
+
+
+def _fix_province(name: str) -> str:
+    """ "ỦY BAN NHÂN DÂN TỈNH QUANG NGAI" → "… TỈNH QUẢNG NGÃI": a province name read without its
+    marks (same letters, accents aside) takes its one true spelling."""
+    m = re.search(r"\b(TỈNH|TINH|THÀNH PHỐ|THANH PHO)\s+(.+)$", name)
+    if not m:
+        return name
+    canonical = _PROVINCE_KEYS.get(_il_key(m.group(2)).replace(" ", ""))
+    if canonical is None:
+        return name
+    level = "TỈNH" if match_key(m.group(1)) == "tinh" else "THÀNH PHỐ"
+    return f"{name[: m.start()]}{level} {canonical}"
 
 
 def _level(agency: str | None, parent: str | None) -> Cap | None:
@@ -838,6 +925,6 @@ def _office(text: str) -> str | None:
     if hit and match_key(text)[:2] == match_key(hit[0])[:2]:
         return hit[0]
     words = match_key(text).split()
-    if 1 <= len(words) <= 6 and all(w in _OFFICE_WORDS for w in words):
+    if 2 <= len(words) <= 6 and all(w in _OFFICE_WORDS for w in words):  # "TỊCH" alone lost a word
         return normalize_tone_placement(text)
     return None

@@ -25,6 +25,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,7 @@ def run_limited(target: str, *args: Any, limits: Limits, **kwargs: Any) -> Any:
         "args": args,
         "kwargs": kwargs,
         "memory_mb": limits.memory_mb,
+        "wall_s": limits.wall_s,
         "sys_path": sys.path,
     }
     with tempfile.TemporaryDirectory(prefix="sohoa-sandbox-") as tmp:
@@ -135,8 +137,22 @@ def _rebuild_error(rec: dict[str, str]) -> SohoaError:
     return err
 
 
+def _die_with_parent_and_deadline(wall_s: float) -> None:
+    """Backstops for a parent that was killed (then nobody would enforce the wall time): ask
+    Linux to kill us when the parent dies, and kill our own process group past the deadline."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if wall_s:
+        timer = threading.Timer(wall_s + 5, lambda: os.killpg(0, signal.SIGKILL))
+        timer.daemon = True
+        timer.start()
+
+
 def _child_main(jobdir: Path) -> int:
     job = pickle.loads((jobdir / "job.pkl").read_bytes())
+    _die_with_parent_and_deadline(float(job.get("wall_s") or 0))
     if job["memory_mb"]:
         import resource
 
@@ -186,10 +202,13 @@ def extract_document(
     from ocr.pages import load_pages, sniff_kind
     from ocr.pdfsafety import check_pdf
 
-    if sniff_kind(data) == "pdf":
+    is_pdf = sniff_kind(data) == "pdf"
+    if is_pdf:
         check_pdf(data, max_pages=max_pages, max_pixels=max_pixels, allow_signed=allow_signed)
     pages = load_pages(data, max_pages=max_pages, max_pixels=max_pixels)
-    return ocr_pages(pages, lang=lang, timeout_s=timeout_s, workers=workers)
+    return ocr_pages(
+        pages, lang=lang, timeout_s=timeout_s, workers=workers, pdf_bytes=data if is_pdf else None
+    )
 
 
 if __name__ == "__main__":

@@ -19,11 +19,17 @@ The module is pure: bytes and arrays in, PDF bytes out. The PDF objects are pypd
 objects; the file structure (header, xref, trailer) is written here so the output is PDF 1.7
 and deterministic: the same input gives the same bytes (the ``/ID`` is a hash of the body),
 which keeps content-hash keys and reruns stable.
+
+The file is PDF/A-2b (:mod:`ocr.pdfa`): XMP metadata mirroring the information dictionary, an
+sRGB output intent with its ICC profile, the embedded font, no transparency, an ``/ID``. One
+gap: a CMYK JPEG passed through unchanged uses DeviceCMYK, which an sRGB output intent does not
+cover (scanners practically never produce one).
 """
 
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import hashlib
 import io
 import struct
@@ -49,6 +55,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
+from ocr import pdfa
 from schemas.documents import OcrPage, OcrWord
 from schemas.errors import ConfigError, CorruptFile
 
@@ -523,15 +530,50 @@ def _text_string(value: str) -> TextStringObject:
     return obj
 
 
-def _info_dict(info: Mapping[str, str] | None) -> DictionaryObject:
+def _info_entries(info: Mapping[str, str] | None, created: dt.datetime | None) -> dict[str, str]:
+    """The document information entries, NFC. Dates come only from ``created`` (an ``info``
+    date string could not be mirrored in the XMP reliably, which PDF/A requires)."""
     entries = {"Creator": "sohoa", "Producer": "sohoa"}
     for key, value in (info or {}).items():
         name = key.lstrip("/")
+        if name.lower() in ("creationdate", "moddate"):
+            continue
         if name.lower() in _INFO_KEYS:
-            name = {"creationdate": "CreationDate", "moddate": "ModDate"}.get(name.lower(), name.capitalize())
+            name = name.capitalize()
         if value is not None and str(value).strip():
-            entries[name] = str(value)
+            entries[name] = unicodedata.normalize("NFC", " ".join(str(value).split()))
+    if created is not None:
+        entries["CreationDate"] = entries["ModDate"] = pdfa.pdf_date(created)
+    return entries
+
+
+def _info_dict(entries: Mapping[str, str]) -> DictionaryObject:
     return DictionaryObject({NameObject("/" + k): _text_string(v) for k, v in entries.items()})
+
+
+def _pdfa_catalog_entries(
+    table: _ObjectTable, entries: Mapping[str, str], created: dt.datetime | None
+) -> dict:
+    """``/Metadata`` (XMP, unfiltered so any reader finds it) and ``/OutputIntents`` (sRGB)."""
+    metadata = _raw_stream(pdfa.xmp_packet(entries, created))
+    metadata[NameObject("/Type")] = NameObject("/Metadata")
+    metadata[NameObject("/Subtype")] = NameObject("/XML")
+    profile = _flate_stream(pdfa.srgb_profile())
+    profile[NameObject("/N")] = NumberObject(3)
+    intent = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/OutputIntent"),
+            NameObject("/S"): NameObject("/GTS_PDFA1"),
+            NameObject("/OutputConditionIdentifier"): TextStringObject(pdfa.OUTPUT_CONDITION),
+            NameObject("/RegistryName"): TextStringObject("http://www.color.org"),
+            NameObject("/Info"): TextStringObject(pdfa.OUTPUT_CONDITION),
+            NameObject("/DestOutputProfile"): table.add(profile),
+        }
+    )
+    return {
+        NameObject("/Metadata"): table.add(metadata),
+        NameObject("/OutputIntents"): ArrayObject([table.add(intent)]),
+    }
 
 
 def _font_objects(table: _ObjectTable, font_ref: IndirectObject, cids: _CidTable) -> None:
@@ -585,14 +627,21 @@ def _font_objects(table: _ObjectTable, font_ref: IndirectObject, cids: _CidTable
     table.add(type0, font_ref)
 
 
-def build_searchable_pdf(pages: Sequence[PdfPageInput], *, info: Mapping[str, str] | None = None) -> bytes:
-    """Assemble the searchable PDF (1.7): one page per input, image full page, text invisible.
+def build_searchable_pdf(
+    pages: Sequence[PdfPageInput],
+    *,
+    info: Mapping[str, str] | None = None,
+    created: dt.datetime | None = None,
+) -> bytes:
+    """Assemble the searchable PDF (1.7, PDF/A-2b): one page per input, image full page, text invisible.
 
     Page size is ``pixels / dpi * 72`` points. The words go in the OCR result's order, lines
     separated by baseline moves and words by stretched spaces, so extracted text reads like the
     page. ``info`` fills the document information dictionary (keys such as ``Title``,
     ``Subject``, ``Author``, ``Keywords``; ``Creator`` defaults to ``sohoa``), Vietnamese as
-    UTF-16BE text strings. Raises ``CorruptFile`` for an image that cannot be embedded and
+    UTF-16BE text strings, repeated in the XMP metadata (:mod:`ocr.pdfa`); ``created`` sets the
+    creation and modification dates (none when omitted, so the same input gives the same bytes).
+    Raises ``CorruptFile`` for an image that cannot be embedded and
     ``ValueError`` for inputs that contradict themselves (size, dpi, format) — a caller bug.
     """
     if not pages:
@@ -653,9 +702,9 @@ def build_searchable_pdf(pages: Sequence[PdfPageInput], *, info: Mapping[str, st
         ),
         pages_ref,
     )
-    table.add(
-        DictionaryObject({NameObject("/Type"): NameObject("/Catalog"), NameObject("/Pages"): pages_ref}),
-        catalog_ref,
-    )
-    table.add(_info_dict(info), info_ref)
+    entries = _info_entries(info, created)
+    catalog = DictionaryObject({NameObject("/Type"): NameObject("/Catalog"), NameObject("/Pages"): pages_ref})
+    catalog.update(_pdfa_catalog_entries(table, entries, created))
+    table.add(catalog, catalog_ref)
+    table.add(_info_dict(entries), info_ref)
     return table.serialise(catalog_ref, info_ref)

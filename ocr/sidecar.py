@@ -273,7 +273,8 @@ def merge(result: MetadataResult, clerk: ClerkData | None) -> MergedMetadata:
         if r.split(":")[0] not in typed or r.split(":")[0] in {c.field for c in conflicts}
     ]
     reasons += [f"{c.field}: clerk {c.clerk!r} != OCR {c.ocr!r}" for c in conflicts]
-    merged = MetadataResult(fields=fields, review_reasons=tuple(reasons), candidates=result.candidates)
+    candidates = dict(result.candidates) | {c.field: c.ocr for c in conflicts}
+    merged = MetadataResult(fields=fields, review_reasons=tuple(reasons), candidates=candidates)
     return MergedMetadata(result=merged, conflicts=tuple(conflicts), clerk=clerk)
 
 

@@ -195,3 +195,77 @@ def is_vietnamese_word(token: str) -> bool:
         elif not (c.isascii() and c.isalpha()) and c != "'":
             return False
     return tones <= 1
+
+
+_CHECKED_TONES = {"\u0301", "\u0323"}  # sắc, nặng
+
+
+def impossible_syllables(text: str) -> list[str]:
+    """Words no Vietnamese spelling allows, as OCR produces them when it drops or swaps a tone mark.
+
+    A syllable closed by p, t, c or ch only takes the sắc or nặng tone ("quyết", "Tết", "tập"), so
+    "quyêt", "Têt" or "tâp" are misreadings; no syllable has "ii" ("MII" is a reading of "Mil").
+    Acronyms and tokens with digits are not judged.
+    """
+    bad = []
+    for token in text.split():
+        word = token.strip(".,;:()\"'-/")
+        if not word or any(c.isdigit() for c in word):
+            continue
+        if sum(c.isupper() for c in word) >= 2 and "II" not in word:
+            continue
+        if not word.isalpha():
+            continue
+        decomposed = unicodedata.normalize("NFD", word.lower())
+        base = "".join(c for c in decomposed if not unicodedata.combining(c)).replace("đ", "d")
+        if "ii" in base:
+            bad.append(token)  # "MII" for "Mil": no Vietnamese syllable doubles i
+            continue
+        if not re.search(r"[aeiouy](p|t|c|ch)$", base):
+            continue
+        tones = {c for c in decomposed if c in _TONES}
+        if not tones & _CHECKED_TONES:
+            bad.append(token)
+    return bad
+
+
+# Multi-word phrases of administrative documents whose letters alone identify them: an OCR
+# reading with the same letters but other marks ("bô sung", "giải quyêt") is that phrase.
+ADMIN_PHRASES: tuple[str, ...] = (
+    "bổ sung", "sửa đổi", "công bố", "bổ nhiệm", "miễn nhiệm", "giải quyết", "cổ phần hóa",
+    "thủ tục hành chính", "trên địa bàn", "ủy ban nhân dân", "triển khai", "thực hiện", "tăng cường",
+    "phê duyệt", "điều chỉnh", "quy hoạch", "quyền sử dụng đất", "cải cách", "tết nguyên đán",
+    "ất tỵ", "hướng dẫn", "kiểm tra", "xây dựng", "thành lập", "ban hành", "chức danh", "xếp lương",
+    "hỗ trợ", "danh mục", "quy trình nội bộ", "dịch vụ", "viễn thông", "công ích", "thi hành án",
+    "hóa đơn điện tử", "chuyển mục đích", "nông thôn mới", "cấp giấy chứng nhận", "tổ công tác", "nhà nước",
+    # names of departments (Sở, Phòng), read in caps where stacked marks get lost
+    "tài nguyên và môi trường", "giáo dục và đào tạo", "kế hoạch và đầu tư", "giao thông vận tải",
+    "thương binh và xã hội", "nông nghiệp và phát triển nông thôn", "thông tin và truyền thông",
+    "thể thao và du lịch", "khoa học và công nghệ", "tài chính - kế hoạch", "kinh tế và hạ tầng",
+    "quản lý đô thị", "văn hóa và thông tin", "công thương", "tư pháp", "nội vụ",
+)  # fmt: skip
+
+
+def _with_case_of(canonical: str, original: str) -> str:
+    return "".join(c.upper() if o.isupper() else c for c, o in zip(canonical, original, strict=False))
+
+
+def fix_admin_phrases(text: str) -> str:
+    """Restore the marks of :data:`ADMIN_PHRASES` read with the same letters (case kept)."""
+    words = text.split(" ")
+    keys = [match_key(w.strip(".,;:()")) for w in words]
+    for phrase in ADMIN_PHRASES:
+        pw = phrase.split()
+        pk = [match_key(p) for p in pw]
+        n = len(pw)
+        for i in range(len(words) - n + 1):
+            if keys[i : i + n] != pk:
+                continue
+            for j in range(n):
+                w = words[i + j]
+                core = w.strip(".,;:()")
+                if len(core) != len(pw[j]) or nfc(core) == pw[j]:
+                    continue
+                start = w.index(core)
+                words[i + j] = w[:start] + _with_case_of(pw[j], core) + w[start + len(core) :]
+    return " ".join(words)

@@ -83,6 +83,7 @@ class OcrPage:
     rotation: int = 0
     skew: float = 0.0
     source: str = "ocr"  # "ocr" or "text_layer"
+    blank: bool = False  # no text on the page (e.g. a back page with seal bleed-through)
 
 
 @dataclass(frozen=True)

@@ -195,20 +195,6 @@ class BlankDocument(InputError):
     message_en = "No text could be read from the scan. Check that the right side was scanned and is legible, then scan again."
 
 
-class BadSidecar(InputError):
-    """The clerk's ``<file>.json`` beside a scan (or its manifest row) cannot be read."""
-
-    reason = "bad_sidecar"
-    message_vi = (
-        "Tệp thông tin đi kèm bản quét (<tệp>.json) không đọc được (sai cú pháp JSON hoặc không phải "
-        "UTF-8). Hãy sửa hoặc xuất lại tệp thông tin rồi đặt lại cả hai tệp vào thư mục."
-    )
-    message_en = (
-        "The data file next to the scan (<file>.json) cannot be read (invalid JSON or not UTF-8). "
-        "Fix or export it again, then drop both files in the folder again."
-    )
-
-
 class InvalidObjectKey(InputError):
     """A key that is not plain ASCII path segments; usually a unit folder with a non-ASCII name."""
 

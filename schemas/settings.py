@@ -117,7 +117,7 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='Inbox folder -> unit code, JSON ({"Mot cua/Dak Mil": "663"}) or a path to a JSON file.',
     )
-    ocr_concurrency: int = Field(default=1, ge=1, description="OCR runs at once across all workers.")
+    ocr_concurrency: int = Field(default=4, ge=1, description="OCR runs at once across all workers.")
     work_pool: str = Field(default="sohoa", description="Prefect work pool of `sohoa worker`.")
     plan_year: int | None = None
 

@@ -10,6 +10,7 @@ APT_PACKAGES=(
   fonts-liberation2 fonts-dejavu-core fonts-dejavu-extra  # fonts with Vietnamese glyphs (not fonts-liberation 1.07)
   python3 python3-venv python3-dev
   softhsm2                                            # a PKCS#11 token for the signing tests (USB-token stand-in)
+  docker-compose                                      # `docker-compose config` checks docker-compose.yml in tests (no engine needed)
 )
 
 missing=()

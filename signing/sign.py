@@ -59,7 +59,7 @@ from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from schemas.errors import AlreadySigned, EncryptedPdf, SigningError, SohoaError
-from signing.pki import SignerKey, load_pkcs12
+from signing.pki import PrivateKey, SignerKey, load_pkcs12
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DEFAULT_REASON = "Số hóa kết quả giải quyết TTHC"
@@ -229,16 +229,47 @@ def _stamp_style(font: Path, n_lines: int) -> TextStampStyle:
     )
 
 
+class _LoadedKeySigner(signers.SimpleSigner):
+    """SimpleSigner that keeps the parsed key: pyHanko re-parses the PKCS#8 blob for every
+    signature (twice per PDF, dry run included), and `cryptography`'s RSA key check makes that
+    ~0.1 s each."""
+
+    def __init__(self, *args: object, pyca_key: PrivateKey, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._pyca_key = pyca_key
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        from cryptography.hazmat.primitives.asymmetric import ec, rsa
+        from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+        from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)["algorithm"].native
+        hash_algo = get_pyca_cryptography_hash(digest_algorithm)
+        if mechanism == "rsassa_pkcs1v15" and isinstance(self._pyca_key, rsa.RSAPrivateKey):
+            return self._pyca_key.sign(data, PKCS1v15(), hash_algo)
+        if mechanism == "ecdsa" and isinstance(self._pyca_key, ec.EllipticCurvePrivateKey):
+            return self._pyca_key.sign(data, ec.ECDSA(hash_algo))
+        return super().sign_raw(data, digest_algorithm)
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_pkcs12(p12: bytes, password: bytes | None) -> SignerKey:
+    """PKCS#12 decryption (PBKDF2 + RSA key check) costs ~0.15 s; the pipeline signs many
+    documents with one bundle. Errors are not cached (lru_cache does not keep exceptions)."""
+    return load_pkcs12(p12, password)
+
+
 def _pyhanko_signer(key: SignerKey) -> signers.SimpleSigner:
     cert = asn1_x509.Certificate.load(key.cert.public_bytes(serialization.Encoding.DER))
     chain = [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in key.chain]
     pkcs8 = key.key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    return signers.SimpleSigner(
+    return _LoadedKeySigner(
         signing_cert=cert,
         signing_key=asn1_keys.PrivateKeyInfo.load(pkcs8),
         cert_registry=SimpleCertificateStore.from_certs(chain),
+        pyca_key=key.key,
     )
 
 
@@ -297,7 +328,7 @@ def sign_pdf(
     else:
         when = signing_time.astimezone(VN_TZ)
     if timestamper is None and tsa_url:
-        timestamper = HTTPTimeStamper(tsa_url, timeout=15)
+        timestamper = _http_timestamper(tsa_url)
     level = (level or ("B-T" if timestamper else "B-B")).upper()
     if level not in LEVELS:
         raise SigningError(f"unknown PAdES level {level!r}; use one of {', '.join(LEVELS)}")
@@ -323,7 +354,7 @@ def sign_pdf(
             )  # fmt: skip
         if p12 is None:
             raise SigningError("no signing key: give a PKCS#12 file or a PKCS#11 token")
-        key = load_pkcs12(p12, password)
+        key = _cached_pkcs12(p12, password)
         _check_validity(key.cert.not_valid_before_utc, key.cert.not_valid_after_utc, when)
         return _sign(
             pdf, _pyhanko_signer(key), agency, visible_stamp, timestamper, when, reason, location,
@@ -347,6 +378,13 @@ def sign_pdf(
         ) from e
     except Exception as e:  # pyHanko, font, I/O, token and PDF parse errors all end here
         raise SigningError(f"{type(e).__name__}: {e}") from e
+
+
+@functools.lru_cache(maxsize=4)
+def _http_timestamper(url: str) -> TimeStamper:
+    """One client per TSA URL: pyHanko sizes /Contents from a "dummy" timestamp it fetches once
+    per client and caches, so a fresh client per document would cost a second TSA round trip."""
+    return HTTPTimeStamper(url, timeout=15)
 
 
 def _asn1_certs(blobs: Sequence[bytes]) -> list[asn1_x509.Certificate]:

@@ -388,6 +388,7 @@ def _verify(
         is_doc_ts = sig.sig_object_type == "/DocTimeStamp"
         label = f"Document timestamp {sig.field_name}" if is_doc_ts else f"Signature {sig.field_name}"
         label_vi = f"Dấu thời gian tài liệu {sig.field_name}" if is_doc_ts else f"Chữ ký {sig.field_name}"
+        of_vi = f"dấu thời gian tài liệu {sig.field_name}" if is_doc_ts else f"chữ ký {sig.field_name}"
         moment = None if is_doc_ts else _signature_ts_time(sig)
         try:
             if is_doc_ts:
@@ -449,7 +450,7 @@ def _verify(
                 f"{label}'s certificate was revoked"
                 + (f" on {rev_time.isoformat()}" if isinstance(rev_time, dt.datetime) else "")
                 + ".",
-                f"Chứng thư số của {label_vi.lower()} đã bị thu hồi.",
+                f"Chứng thư số của {of_vi} đã bị thu hồi.",
             )
         elif not status.trusted:
             trusted = False
@@ -463,22 +464,22 @@ def _verify(
                     f"{label}'s revocation status could not be established ({indic}): no embedded "
                     "OCSP/CRL data, no matching cached CRL, and fetching is off."
                 )
-                vi = f"Không xác định được tình trạng thu hồi chứng thư của {label_vi.lower()} khi ngoại tuyến."
+                vi = f"Không xác định được tình trạng thu hồi chứng thư của {of_vi} khi ngoại tuyến."
             elif "OUT_OF_BOUNDS" in indic or "EXPIRED" in indic:
                 en = f"{label}'s certificate was not valid at the validation time ({indic}); no timestamp proves earlier signing."
-                vi = f"Chứng thư số của {label_vi.lower()} đã hết hạn hoặc chưa có hiệu lực vào thời điểm kiểm tra."
+                vi = f"Chứng thư số của {of_vi} đã hết hạn hoặc chưa có hiệu lực vào thời điểm kiểm tra."
             else:
                 en = (
                     f"{label}'s certificate does not chain to a given trust root or is not usable "
                     f"for signing ({indic})."
                 )
-                vi = f"Chứng thư số của {label_vi.lower()} không dẫn tới chứng thư gốc tin cậy ({indic})."
+                vi = f"Chứng thư số của {of_vi} không dẫn tới chứng thư gốc tin cậy ({indic})."
             checks.fail("chain", en, vi, indeterminate=status.intact and status.valid)
         else:
             checks.ok(
                 "chain",
                 f"{label}'s certificate chains to a trust root and is not revoked.",
-                f"Chứng thư số của {label_vi.lower()} dẫn tới chứng thư gốc tin cậy, chưa bị thu hồi.",
+                f"Chứng thư số của {of_vi} dẫn tới chứng thư gốc tin cậy, chưa bị thu hồi.",
             )
             if revocation == "not checked" and _names_revocation_service(status):
                 revocation = "good"
@@ -493,14 +494,14 @@ def _verify(
                 checks.fail(
                     "timestamp",
                     f"{label}'s timestamp is broken or does not match the signature.",
-                    f"Dấu thời gian của {label_vi.lower()} bị hỏng hoặc không khớp.",
+                    f"Dấu thời gian của {of_vi} bị hỏng hoặc không khớp.",
                 )
             elif not tsv.trusted:
                 trusted = False
                 checks.fail(
                     "timestamp",
                     f"{label}'s timestamp is not valid or its TSA is not trusted.",
-                    f"Dấu thời gian của {label_vi.lower()} không hợp lệ hoặc TSA không được tin cậy.",
+                    f"Dấu thời gian của {of_vi} không hợp lệ hoặc TSA không được tin cậy.",
                     indeterminate=True,
                 )
             else:

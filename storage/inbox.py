@@ -20,11 +20,9 @@ always be found from the scan.
 from __future__ import annotations
 
 import contextlib
-import csv
 import errno
 import fcntl
 import fnmatch
-import io
 import json
 import os
 import shutil
@@ -41,7 +39,6 @@ from schemas.errors import SohoaError
 SCAN_SUFFIXES = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png"}
 IGNORE_PATTERNS = ("~$*", "*.part", "*.tmp", "*.crdownload", "Thumbs.db", ".DS_Store", "desktop.ini", ".*")
 SIDECAR_SUFFIXES = {".json", ".csv", ".txt"}
-MANIFEST_FILE_COLUMNS = ("file", "file_name", "filename", "ten_tep", "tên tệp", "tep", "tệp")
 CLAIM_SEP = "__"
 SIDECAR_COMPANION = ".json"  # <claimed>.json: the clerk's own <file>.json, moved
 MANIFEST_COMPANION = ".manifest.json"  # <claimed>.manifest.json: the manifest row, copied
@@ -200,6 +197,30 @@ def is_locked(path: Path) -> bool:
         os.close(fd)
 
 
+@contextlib.contextmanager
+def processing_lock(claimed: Path) -> Iterator[bool]:
+    """Hold an exclusive ``flock`` on a claimed file while this process works on it.
+
+    Yields False when another live process holds it (a second watcher sharing ``work/`` must not
+    "recover" a file that is being processed). The kernel drops the lock when its holder dies,
+    even by SIGKILL, so a killed worker's files become recoverable at once.
+    """
+    try:
+        fd = os.open(claimed, os.O_RDONLY)
+    except OSError:
+        yield False
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        yield claimed.exists()  # it may have reached its outcome between our open and our lock
+    finally:
+        os.close(fd)
+
+
 # --- sidecars ------------------------------------------------------------------------------------
 
 
@@ -211,35 +232,27 @@ def sidecar_for(path: Path) -> Path | None:
     return None
 
 
-def _manifest_file_column(fieldnames: list[str]) -> str | None:
-    for name in fieldnames:
-        if _nfc(name.strip().lower()) in MANIFEST_FILE_COLUMNS:
-            return name
-    return None
-
-
 def manifest_row_for(path: Path) -> dict[str, Any] | None:
-    """The row naming ``path`` in a CSV manifest of its folder: ``{"manifest", "row"}`` or None.
+    """The row naming ``path`` in a CSV manifest of its folder, as ``{"manifest", "clerk"}``
+    (``clerk``: the flat clerk mapping), or None. A CSV without a file-name column is not a
+    manifest and is passed over; a manifest that cannot be read is recorded as ``{"manifest",
+    "error"}`` and quarantines the scan when it is processed (claiming never fails on it)."""
+    from ocr.sidecar import parse_manifest_csv
+    from schemas.errors import SidecarInvalid
 
-    A manifest is any ``*.csv`` in the scan's folder with a file-name column (``file``,
-    ``ten_tep``...). UTF-8 with or without BOM (Excel writes one).
-    """
-    name = _nfc(path.name)
     for manifest in sorted(path.parent.glob("*.csv")):
         if manifest.is_symlink() or is_ignored(manifest.name):
             continue
         try:
-            text = manifest.read_bytes().decode("utf-8-sig")
-        except (OSError, UnicodeDecodeError):
+            cd = parse_manifest_csv(manifest.read_bytes(), path.name)
+        except OSError:
             continue
-        reader = csv.DictReader(io.StringIO(text))
-        column = _manifest_file_column(list(reader.fieldnames or []))
-        if column is None:
-            continue
-        for row in reader:
-            if _nfc((row.get(column) or "").strip()) == name:
-                clean = {_nfc(k.strip()): _nfc((v or "").strip()) for k, v in row.items() if k}
-                return {"manifest": manifest.name, "row": clean}
+        except SidecarInvalid as exc:
+            if "no file-name column" in str(exc):
+                continue  # some other CSV, not a manifest
+            return {"manifest": manifest.name, "error": str(exc)}
+        if cd is not None:
+            return {"manifest": manifest.name, "clerk": _flat_clerk(cd)}
     return None
 
 
@@ -256,7 +269,7 @@ def companions(claimed: Path) -> list[Path]:
 # --- moves ---------------------------------------------------------------------------------------
 
 
-def safe_name(name: str, max_bytes: int = 160) -> str:
+def safe_name(name: str, max_bytes: int = 150) -> str:
     """A file name safe to write in our folders: NFC, no separators or control characters, and at
     most ``max_bytes`` of UTF-8 (file systems count bytes: 255 on ext4, and we add a claim token,
     a ``.xxxxxxxx`` de-duplicator and ``.error.txt``), keeping the extension."""
@@ -400,46 +413,38 @@ def copy_to_quarantine(path: Path, quarantine_dir: Path, error: SohoaError) -> P
 
 # --- clerk data ----------------------------------------------------------------------------------
 
-_CLERK_ALIASES = {
-    "ma_ho_so": ("ma_ho_so", "mahoso", "ma_hs", "so_ho_so", "document_code", "case_id"),
-    "ma_tthc": ("ma_tthc", "matthc", "ma_thu_tuc", "procedure_code", "ma_thu_tuc_hanh_chinh"),
-    "chu_ho_so": ("chu_ho_so", "owner", "nguoi_nop", "ten_nguoi_nop", "applicant"),
-}
 
-
-def _plain_key(key: str) -> str:
-    """``"Mã hồ sơ"`` -> ``"ma_ho_so"``: clerks type headers by hand, with or without accents."""
-    text = unicodedata.normalize("NFD", key.strip().lower()).replace("đ", "d")
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return "_".join(text.replace("-", " ").split())
+def _flat_clerk(cd: Any) -> dict[str, Any]:
+    """A parsed :class:`ocr.sidecar.ClerkData` as one flat JSON mapping: what the ledger's
+    ``clerk_data`` column keeps and what :func:`ocr.sidecar.review_for` reads back (canonical keys,
+    ISO dates, the clerk's other keys as typed)."""
+    flat: dict[str, Any] = dict(cd.extra)
+    for key, value in cd.fields.items():
+        flat[key] = value.isoformat() if hasattr(value, "isoformat") else value
+    for key in ("ma_ho_so", "ma_tthc", "owner", "unit"):
+        if getattr(cd, key) is not None:
+            flat[key] = getattr(cd, key)
+    flat["source"] = cd.source
+    return flat
 
 
 def clerk_data(kind: str, data: bytes) -> dict[str, Any]:
-    """The clerk's data from a claimed sidecar: every field as typed (NFC), plus ``ma_ho_so``,
-    ``ma_tthc`` and ``chu_ho_so`` under their canonical names when present.
+    """The clerk's data from a claimed companion (``json``: the clerk's own ``<file>.json``;
+    ``manifest``: the row copied from the folder's CSV manifest at claim time).
 
-    Delegates to :mod:`ocr.sidecar` when that module is installed (it knows more layouts).
-    Raises :class:`~schemas.errors.BadSidecar` for a file that is not a JSON object in UTF-8.
+    Parsing is :mod:`ocr.sidecar`'s; raises :class:`~schemas.errors.SidecarInvalid` for a sidecar
+    that cannot be read, which quarantines the scan with it so the clerk can fix it.
     """
-    from schemas.errors import BadSidecar
+    from ocr.sidecar import parse_sidecar_json
 
-    try:
-        parsed = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadSidecar(f"{type(exc).__name__}: {exc}") from exc
-    if kind == "manifest" and isinstance(parsed, dict):
-        parsed = parsed.get("row", {})
-    if not isinstance(parsed, dict):
-        raise BadSidecar("the sidecar is not a JSON object")
-    fields = {_nfc(str(k)): (_nfc(v) if isinstance(v, str) else v) for k, v in parsed.items()}
-    plain = {_plain_key(k): v for k, v in fields.items()}
-    for canonical, aliases in _CLERK_ALIASES.items():
-        for alias in aliases:
-            value = plain.get(alias)
-            if value not in (None, ""):
-                fields.setdefault(canonical, str(value).strip())
-                break
-    return fields
+    if kind == "manifest":
+        copied = json.loads(data.decode("utf-8"))
+        if "error" in copied:
+            from schemas.errors import SidecarInvalid
+
+            raise SidecarInvalid(f"{copied['manifest']}: {copied['error']}")
+        return dict(copied["clerk"])
+    return _flat_clerk(parse_sidecar_json(data))
 
 
 def clerk_data_for(path: Path, *, claimed: bool) -> dict[str, Any] | None:
@@ -447,14 +452,9 @@ def clerk_data_for(path: Path, *, claimed: bool) -> dict[str, Any] | None:
     place) its ``<file>.json`` or manifest row."""
     if claimed:
         found = read_companion(path)
-    else:
-        sidecar = sidecar_for(path)
-        row = manifest_row_for(path) if sidecar is None else None
-        found = (
-            ("json", sidecar.read_bytes())
-            if sidecar
-            else ("manifest", json.dumps(row).encode())
-            if row
-            else None
-        )
-    return clerk_data(*found) if found else None
+        return clerk_data(*found) if found else None
+    sidecar = sidecar_for(path)
+    if sidecar is not None:
+        return clerk_data("json", sidecar.read_bytes())
+    row = manifest_row_for(path)
+    return clerk_data("manifest", json.dumps(row).encode()) if row else None

@@ -1043,11 +1043,11 @@ class Ledger:
         (the year of issue when it was read, else the year received), oldest first."""
         stmt = select(Document).where(Document.status == "archived", Document.original_key.is_not(None))  # type: ignore[union-attr]
         if unit_code is not None and key_year is not None:
-            stmt = stmt.where(Document.original_key.startswith(f"{unit_code}/{int(key_year)}/"))  # type: ignore[union-attr]
+            stmt = stmt.where(Document.original_key.startswith(f"{unit_code}/{int(key_year)}/", autoescape=True))  # type: ignore[union-attr]
         elif unit_code is not None:
-            stmt = stmt.where(Document.original_key.startswith(f"{unit_code}/"))  # type: ignore[union-attr]
+            stmt = stmt.where(Document.original_key.startswith(f"{unit_code}/", autoescape=True))  # type: ignore[union-attr]
         elif key_year is not None:
-            stmt = stmt.where(Document.original_key.contains(f"/{int(key_year)}/"))  # type: ignore[union-attr]
+            stmt = stmt.where(Document.original_key.contains(f"/{int(key_year)}/", autoescape=True))  # type: ignore[union-attr]
         stmt = stmt.order_by(Document.archived_at, Document.sha256)
         with self._errors("list archived documents"), self._read() as session:
             return list(session.exec(stmt).all())

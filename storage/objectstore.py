@@ -413,8 +413,8 @@ class S3Store:
     Objects larger than ``part_size`` go up as a multipart upload: the object appears only when
     the upload completes, and the SDK aborts the upload on failure, so an interrupted upload
     leaves no object (a killed process leaves an incomplete upload, never an object; MinIO
-    discards those after 24 hours by default). Transient failures are retried ``retries`` times with exponential backoff, then raised as
-    :class:`StorageError`.
+    discards those after 24 hours by default). Transient failures are retried ``retries`` times
+    with exponential backoff, then raised as :class:`StorageError`.
     """
 
     def __init__(
@@ -759,6 +759,7 @@ def open_store(
     secret_key: str | None = None,
     secure: bool = False,
     region: str = "us-east-1",
+    part_size: int = 16 * 1024 * 1024,
 ) -> ObjectStore:
     """``s3://BUCKET`` → :class:`S3Store` on ``endpoint``; anything else is a folder path."""
     if archive_url.startswith("s3://"):
@@ -769,7 +770,9 @@ def open_store(
             raise ConfigError("SOHOA_S3_ENDPOINT (host:port) is required for an s3:// archive")
         if not access_key or not secret_key:
             raise ConfigError("SOHOA_S3_ACCESS_KEY and SOHOA_S3_SECRET_KEY are required for an s3:// archive")
-        return S3Store(endpoint, access_key, secret_key, bucket, secure=secure, region=region)
+        return S3Store(
+            endpoint, access_key, secret_key, bucket, secure=secure, region=region, part_size=part_size
+        )
     path = archive_url.removeprefix("file://")
     if not path:
         raise ConfigError("empty archive path")

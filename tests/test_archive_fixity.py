@@ -133,10 +133,10 @@ def test_unit_filter(tmp_path: Path, ledger: Ledger) -> None:
     assert len(ledger.archived_documents(unit_code="664")) == 1
     assert len(ledger.archived_documents(unit_code="663", key_year=2024)) == 2
     assert ledger.archived_documents(unit_code="663", key_year=2023) == []
+    assert ledger.archived_documents(unit_code="66_") == []  # no LIKE wildcards from unit codes
 
 
-@pytest.mark.slow
-def test_cli_fixity_runs_the_flow_and_exits_1_on_damage(sohoa_home: Path, prefect_server: None) -> None:
+def test_cli_fixity_exits_1_on_damage(sohoa_home: Path) -> None:
     from typer.testing import CliRunner
 
     from flows.cli import app
@@ -146,8 +146,8 @@ def test_cli_fixity_runs_the_flow_and_exits_1_on_damage(sohoa_home: Path, prefec
     docs = archive_documents(rt.store, rt.ledger, count=2)
     runner = CliRunner()
 
-    def run() -> tuple[int, dict]:
-        result = runner.invoke(app, ["fixity", "--json"])
+    def run(*args: str) -> tuple[int, dict]:
+        result = runner.invoke(app, ["fixity", "--json", *args])
         line = [x for x in result.stdout.splitlines() if x.startswith("{")][-1]
         return result.exit_code, json.loads(line)
 
@@ -160,8 +160,35 @@ def test_cli_fixity_runs_the_flow_and_exits_1_on_damage(sohoa_home: Path, prefec
     assert [(p["key"], p["problem"]) for p in report["problems"]] == [(docs[0].original_key, CHANGED)]
     assert rt.ledger.events(docs[0].sha256)[-1].kind == "fixity"
     assert [e.kind for e in rt.ledger.events(docs[1].sha256)].count("fixity") == 0
+    code, report = run("--unit", "664")  # another unit's documents: nothing to check, nothing wrong
+    assert (code, report["documents_checked"]) == (0, 0)
+    result = runner.invoke(app, ["fixity"])
+    assert result.exit_code == 1
+    assert "changed" in result.stdout and docs[0].original_key in result.stdout
 
+
+@pytest.mark.slow
+def test_fixity_flow_fails_the_run_on_damage(sohoa_home: Path, prefect_server: None) -> None:
     from flows.fixity import FixityFailed, fixity
+    from flows.runtime import get_runtime
 
+    rt = get_runtime()
+    docs = archive_documents(rt.store, rt.ledger, count=2)
+    report = fixity(fail=False)
+    assert report["ok"] and report["objects_checked"] == 8
+    _tamper(rt.store, docs[1].signed_key, b"forged")
     with pytest.raises(FixityFailed):  # the scheduled run ends Failed, so the UI shows it
         fixity()
+    assert rt.ledger.events(docs[1].sha256)[-1].kind == "fixity"
+
+
+def test_scheduled_deployment(sohoa_home: Path) -> None:
+    from flows.fixity import SCHEDULE_TZ, deployment
+
+    dep = deployment("0 2 * * *", sample=50)
+    assert dep.entrypoint == "flows/fixity.py:fixity"
+    assert dep.parameters == {"sample": 50}
+    (sched,) = dep.schedules
+    assert (sched.schedule.cron, sched.schedule.timezone) == ("0 2 * * *", SCHEDULE_TZ)
+    with pytest.raises(ValueError):
+        deployment("every night")

@@ -136,7 +136,7 @@ def test_sidecar_is_claimed_with_the_scan_and_follows_it_to_its_outcome(tmp_path
     assert not scan.exists() and not side.exists()
     assert [p.name for p in inbox.companions(claimed)] == [claimed.name + ".json"]
     data = inbox.clerk_data_for(claimed, claimed=True)
-    assert data == {"Mã hồ sơ": "000.00.06.H12-240101-0001", "ma_ho_so": "000.00.06.H12-240101-0001"}
+    assert data == {"ma_ho_so": "000.00.06.H12-240101-0001", "source": "sidecar"}
     dst = inbox.to_quarantine(claimed, tmp_path / "quarantine", CorruptFile())
     assert dst.with_name("hs1.pdf.json").exists() and dst.exists()
     assert list((tmp_path / "work" / "663").iterdir()) == []
@@ -154,20 +154,27 @@ def test_manifest_row_is_copied_and_the_manifest_stays(tmp_path: Path) -> None:
     assert manifest.exists()
     data = inbox.clerk_data_for(claimed, claimed=True)
     assert data is not None
-    assert (data["ma_ho_so"], data["ma_tthc"], data["chu_ho_so"]) == ("HS-1", "1.001234", "Nguyễn Văn A")
+    assert (data["ma_ho_so"], data["ma_tthc"], data["owner"]) == ("HS-1", "1.001234", "Nguyễn Văn A")
     done = inbox.release_done(claimed, tmp_path / "done", "663", "move")
     assert done is not None and done.with_name("a.pdf.manifest.json").exists()
     # Unclaimed (``sohoa process`` in place): read from beside the file.
     assert inbox.clerk_data_for(box / "b.pdf", claimed=False)["ma_ho_so"] == "HS-2"
 
 
-def test_a_broken_sidecar_is_a_bad_sidecar_error(tmp_path: Path) -> None:
-    from schemas.errors import BadSidecar
+def test_a_broken_sidecar_or_manifest_row_is_reported_when_processed(tmp_path: Path) -> None:
+    from schemas.errors import SidecarInvalid
 
-    with pytest.raises(BadSidecar):
+    with pytest.raises(SidecarInvalid):
         inbox.clerk_data("json", b"{not json")
-    with pytest.raises(BadSidecar):
+    with pytest.raises(SidecarInvalid):
         inbox.clerk_data("json", b"[1, 2]")
+    box = tmp_path / "inbox" / "663"
+    scan = _touch(box / "a.pdf", b"%PDF-a")
+    _touch(box / "other.csv", b"x,y\n1,2\n")  # not a manifest: passed over
+    _touch(box / "ds.csv", b"file,ngay_ban_hanh\na.pdf,31/02/2024\n")
+    claimed = inbox.claim(scan, tmp_path / "work")  # claiming never fails on a bad manifest
+    with pytest.raises(SidecarInvalid, match="ds.csv"):
+        inbox.clerk_data_for(claimed, claimed=True)
 
 
 def test_return_to_inbox_brings_the_sidecar_back(tmp_path: Path) -> None:

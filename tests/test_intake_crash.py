@@ -14,104 +14,14 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from ocr.samples import demo_specs, encode_pages, render_pages
+from intake_batch import check_consistency, make_batch, sohoa_bin, sohoa_env
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
-
-NOTES = (".error.txt", ".duplicate.txt", ".json")
-
-
-def make_batch(inbox: Path, n: int) -> dict[str, bytes]:
-    """``n`` distinct small scans across two units, one corrupt file and one duplicate copy."""
-    specs = demo_specs()
-    files: dict[str, bytes] = {}
-    for i in range(n):
-        spec = specs[i % len(specs)]
-        page = render_pages(spec, dpi=150, seed=i)[0]
-        top = page[: page.shape[0] // 3].copy()
-        files[f"{spec.unit_code}/scan_{i:02d}.png"] = encode_pages([top], "png", 150)
-    first = next(iter(files))
-    files[f"{first.split('/')[0]}/zz_copy_of_first.png"] = files[first]
-    files["663/broken.pdf"] = b"%PDF-1.7\n1 0 obj\n<< /Type /Cat"
-    for rel, data in files.items():
-        path = inbox / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    return files
-
-
-def _env(home: Path) -> dict[str, str]:
-    from prefect.settings import PREFECT_API_URL
-
-    return {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(home),
-        "SOHOA_HOME": str(home),
-        "SOHOA_WATCH_STABLE_S": "0",
-        "SOHOA_OCR_WORKERS": "1",
-        "PREFECT_API_URL": str(PREFECT_API_URL.value()),
-        "PREFECT_LOGGING_LEVEL": "WARNING",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-    }
-
-
-def _sohoa() -> str:
-    return str(Path(sys.executable).parent / "sohoa")
-
-
-def outcome_files(home: Path) -> list[Path]:
-    found = []
-    for folder in ("done", "duplicates", "quarantine"):
-        for p in (home / folder).rglob("*"):
-            if p.is_file() and not p.name.endswith(NOTES):
-                found.append(p)
-    return found
-
-
-def check_consistency(home: Path, files: dict[str, bytes]) -> None:
-    """Every input in exactly one place; ledger rows and archive objects match one to one."""
-    from storage.ledger import Ledger
-    from storage.objectstore import LocalFolderStore
-
-    leftovers = [p for p in (home / "inbox").rglob("*") if p.is_file()]
-    assert leftovers == [], leftovers
-    assert [p for p in (home / "work").rglob("*") if p.is_file()] == []
-    names = sorted(p.name for p in outcome_files(home))
-    assert names == sorted(Path(rel).name for rel in files), names
-
-    ledger = Ledger(f"sqlite:///{home / 'ledger.db'}")
-    store = LocalFolderStore(home / "archive")
-    from sqlmodel import Session, select
-
-    from schemas.ledger import Document, Event, Quarantine
-
-    with Session(ledger.engine) as s:
-        docs = list(s.exec(select(Document)).all())
-        events = list(s.exec(select(Event)).all())
-        quarantined = list(s.exec(select(Quarantine)).all())
-    distinct_good = {data for rel, data in files.items() if rel.endswith(".png")}
-    assert len(docs) == len(distinct_good)
-    for doc in docs:
-        received = [e for e in events if e.sha256 == doc.sha256 and e.kind == "received"]
-        assert len(received) == 1, (doc.file_name, received)
-        for key in (doc.original_key, doc.signed_key, doc.metadata_key):
-            assert key and store.exists(key), key
-        assert store.sha256_of(doc.signed_key) == doc.signed_sha256
-        assert store.sha256_of(doc.original_key) == doc.sha256
-    signed_in_archive = {
-        p.relative_to(home / "archive").as_posix() for p in (home / "archive").rglob("signed.pdf")
-    }
-    assert signed_in_archive == {d.signed_key for d in docs}, "orphaned or missing signed.pdf"
-    assert [(q.file_name, q.reason) for q in quarantined] == [("broken.pdf", "corrupt_file")]
-    ledger.dispose()
 
 
 def _kill_group(proc: subprocess.Popen[Any]) -> None:
@@ -126,15 +36,15 @@ def test_sigkill_at_random_points_then_restart_loses_and_duplicates_nothing(
     tmp_path: Path, n_docs: int, kills: int
 ) -> None:
     home = tmp_path / "home"
-    env = _env(home)
-    subprocess.run([_sohoa(), "pki", "init"], env=env, check=True, capture_output=True)
+    env = sohoa_env(home)
+    subprocess.run([sohoa_bin(), "pki", "init"], env=env, check=True, capture_output=True)
     files = make_batch(home / "inbox", n_docs)
     seed = int(os.environ.get("SOHOA_KILL_SEED", random.randrange(10**6)))
     rng = random.Random(seed)
     killed_mid_work = 0
     for _ in range(kills):
         proc = subprocess.Popen(
-            [_sohoa(), "run", "--json"],
+            [sohoa_bin(), "run", "--json"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -144,7 +54,9 @@ def test_sigkill_at_random_points_then_restart_loses_and_duplicates_nothing(
         if proc.poll() is None:
             killed_mid_work += any(p.is_file() for p in (home / "work").rglob("*"))
         _kill_group(proc)
-    final = subprocess.run([_sohoa(), "run", "--json"], env=env, capture_output=True, text=True, timeout=600)
+    final = subprocess.run(
+        [sohoa_bin(), "run", "--json"], env=env, capture_output=True, text=True, timeout=600
+    )
     results = [json.loads(line) for line in final.stdout.splitlines() if line.startswith("{")]
     assert final.returncode in (0, 1), final.stderr[-2000:]
     assert all(r["status"] in {"archived", "duplicate", "quarantined"} for r in results), results
@@ -206,7 +118,7 @@ def test_a_run_killed_after_archive_or_ledger_is_finished_on_restart(sohoa_home:
     rt = get_runtime(settings)
     doc = rt.ledger.find_document(results[0]["sha256"])
     assert doc is not None and (doc.ma_ho_so, doc.ma_tthc) == ("HS-042", "1.004")
-    assert doc.clerk_data["Mã hồ sơ"] == "HS-042"
+    assert doc.clerk_data["ma_ho_so"] == "HS-042" and doc.clerk_data["source"] == "sidecar"
     assert [e.kind for e in rt.ledger.events(doc.sha256)].count("received") == 1
     # The same content dropped again afterwards is a true duplicate.
     again = settings.inbox_dir / "663" / "again.png"

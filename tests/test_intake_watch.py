@@ -200,3 +200,14 @@ def test_a_sidecar_still_being_written_holds_its_scan_back(settings, recorder) -
     os.utime(scan.parent / "hs.pdf.json", (old_side, old_side))
     assert [r["file"] for r in runner.run_inbox_once(settings, stable_s=5)] == ["hs.pdf"]
     assert (settings.done_dir / "663" / "hs.pdf.json").exists()
+
+
+def test_a_claimed_file_another_process_is_working_on_is_not_recovered(settings, recorder) -> None:
+    src = settings.inbox_dir / "663" / "busy.pdf"
+    src.parent.mkdir(parents=True)
+    src.write_bytes(b"%PDF-busy")
+    claimed = inbox.claim(src, settings.work_dir / "663")
+    with inbox.processing_lock(claimed) as mine:  # as a second watcher sharing work/ would hold it
+        assert mine
+        assert runner.run_inbox_once(settings, stable_s=0) == [] and claimed.exists()
+    assert [r["file"] for r in runner.run_inbox_once(settings, stable_s=0)] == ["busy.pdf"]

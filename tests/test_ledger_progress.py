@@ -471,6 +471,16 @@ def test_report_flow_publishes_artifacts(prefect_server: None, tmp_path: Path) -
     markdown = Artifact.get("digitization-report-2024-summary")
     assert table is not None and markdown is not None
     assert "Cấp tỉnh" in str(markdown.data) and "25.0%" in str(markdown.data)
+    rows = table.data if isinstance(table.data, list) else json.loads(str(table.data))
+    assert next(r for r in rows if r["unit_code"] == "67")["percent"] == 25.0
+
+    from flows.reporting import BatchProgress
+
+    progress = BatchProgress(4)
+    for _ in range(3):
+        progress.advance()
+    bar = Artifact.get(BatchProgress.KEY)
+    assert bar is not None and float(bar.data) == 75.0  # type: ignore[arg-type]
 
 
 def test_workers_starting_at_once_migrate_once(db_url: str) -> None:
@@ -503,3 +513,45 @@ def test_workers_starting_at_once_migrate_once(db_url: str) -> None:
     finally:
         for led in ledgers:
             led.dispose()
+
+
+def test_cli_review_queue(sohoa_home: Path) -> None:
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+    from schemas.settings import Settings
+    from storage.objectstore import LocalFolderStore, put_verified
+
+    settings = Settings()
+    led = Ledger(settings.database)
+    led.create_all()
+    key = f"67/2024/{sha(7)}/metadata.json"
+    put_verified(LocalFolderStore(Path(settings.archive)), key, b'{"metadata": {}}', "application/json")
+    led.record_document(
+        doc(
+            7,
+            "67",
+            dt.datetime(2024, 5, 1, tzinfo=UTC),
+            metadata_key=key,
+            needs_review=True,
+            field_meta={"trich_yeu": {"confidence": 0.2, "source": "ocr"}},
+        ),  # fmt: skip
+        [],
+    )
+    runner = CliRunner()
+    listed = [
+        json.loads(line) for line in runner.invoke(app, ["review", "list", "--json"]).stdout.splitlines()
+    ]
+    assert listed == [
+        {"sha256": sha(7), "unit_code": "67", "file_name": "scan-7.pdf", "fields": ["trich_yeu"]}
+    ]
+    assert "trich_yeu" in runner.invoke(app, ["review", "show", sha(7)[:10]]).stdout
+    res = runner.invoke(
+        app, ["review", "set", sha(7)[:10], "trich_yeu", "Về việc cấp giấy phép", "--by", "An"]
+    )
+    assert res.exit_code == 0, res.output
+    assert "review done" in res.stdout and "metadata.v2.json" in res.stdout
+    assert runner.invoke(app, ["review", "list", "--json"]).stdout.strip() == ""
+    bad = runner.invoke(app, ["review", "set", sha(7), "signed_key", "x", "--by", "An"])
+    assert bad.exit_code == 1
+    led.dispose()

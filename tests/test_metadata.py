@@ -196,7 +196,7 @@ def test_unreadable_fields_are_none_not_guesses() -> None:
     assert meta.ngay_ban_hanh is None
     assert meta.co_quan_ban_hanh is None  # "ĐÄK" is no Vietnamese spelling
     assert meta.cap is None
-    assert meta.loai_van_ban is None
+    assert meta.loai_van_ban == "QUYẾT ĐỊNH"  # the printed notation "/QĐ-UBND" names the type
     assert meta.nguoi_ky is None and meta.chuc_vu_nguoi_ky is None
 
 

@@ -173,3 +173,28 @@ def test_empty_folder_and_file(tmp_path: Path) -> None:
     (tmp_path / "scan.pdf").write_bytes(b"")
     with pytest.raises(EmptyFile):
         load_document(tmp_path / "scan.pdf")
+
+
+def test_limit_reasons_are_specific() -> None:
+    """Each limit has its own reason code (all are ``LimitExceeded`` for callers that group them)."""
+    from schemas.errors import DecompressionBomb, TooManyPages
+
+    frames = [_image(40, 40) for _ in range(4)]
+    tiff = _encode(frames[0], "TIFF", save_all=True, append_images=frames[1:])
+    with pytest.raises(TooManyPages) as info:
+        load_pages(tiff, max_pages=3)
+    assert info.value.reason == "too_many_pages" and isinstance(info.value, LimitExceeded)
+    with pytest.raises(TooManyPages):
+        load_pages(_pdf_of(frames), max_pages=3)
+    with pytest.raises(DecompressionBomb) as bomb:
+        load_pages(_encode(_image(400, 400), "PNG"), max_pixels=100_000)
+    assert bomb.value.reason == "decompression_bomb"
+
+
+def test_pillow_pixel_limit_is_explicit() -> None:
+    """Pillow's global bomb limit is ours, not the library default, from import on."""
+    import ocr.pages
+
+    load_pages(_encode(_image(), "PNG"), max_pixels=5_000_000)
+    assert Image.MAX_IMAGE_PIXELS == 5_000_000
+    assert ocr.pages.DEFAULT_MAX_PIXELS == 200_000_000

@@ -143,3 +143,40 @@ def test_unknown_token_fails(token: Pkcs11Config, unsigned_pdf: bytes, tmp_path:
     )
     with pytest.raises(SigningError, match="cannot open PKCS#11 token"):
         sign_pdf(unsigned_pdf, agency_name=AGENCY, pkcs11=bad)
+
+
+def test_settings_select_the_token(
+    token: Pkcs11Config, unsigned_pdf: bytes, pki: TestPki, tmp_path: Path
+) -> None:
+    """SOHOA_PKCS11_* settings reach sign_pdf through the runtime's Signer, as the pipeline uses it."""
+    from flows.runtime import load_signer
+    from schemas.errors import ConfigError
+    from schemas.settings import Settings
+
+    trust = pki.write_trust_dir(tmp_path / "trust")
+    settings = Settings(
+        home=tmp_path / "home",
+        pkcs11_module=token.module,
+        pkcs11_token=token.token_label,
+        pkcs11_key_label=token.key_label,
+        pkcs11_pin=token.pin,
+        sign_level="b-lt",
+        tsa_url=pki.tsa_url,
+        trust_dir=trust,
+    )
+    signer = load_signer(settings)
+    assert signer.level == "B-LT" and signer.pkcs11 == token and signer.trust_roots == (pki.root.pem,)
+    out = sign_pdf(
+        unsigned_pdf,
+        p12=signer.p12,
+        password=signer.password,
+        agency_name=signer.agency_name,
+        visible_stamp=signer.visible_stamp,
+        tsa_url=signer.tsa_url,
+        level=signer.level,
+        pkcs11=signer.pkcs11,
+        trust_roots=signer.trust_roots,
+    )
+    assert verify_pdf(out, trust_roots=[pki.root.pem]).verdict == VALID  # offline: B-LT data embedded
+    with pytest.raises(ConfigError):
+        load_signer(Settings(home=tmp_path / "home", pkcs11_module=token.module))

@@ -1,0 +1,69 @@
+"""`sohoa watch` as operators run it: a subprocess that watches (polling) and serves the intake
+and digitize deployments, creates the global OCR limit, digitizes a dropped scan and stops
+cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from intake_batch import make_batch, sohoa_bin, sohoa_env
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+
+def test_watch_serves_deployments_and_digitizes_a_dropped_scan(tmp_path: Path) -> None:
+    from prefect.client.orchestration import get_client
+
+    home = tmp_path / "home"
+    env = sohoa_env(home) | {
+        "SOHOA_WATCH_POLL": "true",
+        "SOHOA_WATCH_STABLE_S": "0.5",
+        "SOHOA_WATCH_RESCAN_S": "2",
+        "SOHOA_OCR_CONCURRENCY": "3",
+    }
+    subprocess.run([sohoa_bin(), "pki", "init"], env=env, check=True, capture_output=True)
+    files = make_batch(tmp_path / "gen", 1)
+    log = tmp_path / "watch.log"
+    proc = subprocess.Popen(
+        [sohoa_bin(), "watch", "--json"],
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        time.sleep(2)
+        rel, data = next(iter(files.items()))
+        drop = home / "inbox" / rel
+        drop.parent.mkdir(parents=True, exist_ok=True)
+        drop.write_bytes(data)
+        done = home / "done" / rel
+        deadline = time.monotonic() + 240
+        while not done.exists() and time.monotonic() < deadline:
+            assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
+            time.sleep(1)
+        assert done.exists(), log.read_text(errors="replace")[-3000:]
+        with get_client(sync_client=True) as client:
+            names = {d.name for d in client.read_deployments()}
+            limit = client.read_global_concurrency_limit_by_name("ocr")
+        assert {"sohoa-intake", "sohoa-digitize-local"} <= names
+        assert limit.limit == 3
+        deadline = time.monotonic() + 60  # the file moves inside the run; the line is printed after it
+        while '"status": "archived"' not in log.read_text(errors="replace") and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert '"status": "archived"' in log.read_text(errors="replace")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            pytest.fail("sohoa watch did not stop on SIGTERM")

@@ -1,0 +1,259 @@
+"""Fields with confidence, handwriting flags, sidecars and the archival export form (no corpus files)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pytest
+
+from ocr.fields import extract_fields, extract_fields_from_text, notation_type, type_code_of
+from ocr.metadata import extract_metadata
+from ocr.sidecar import merge, parse_manifest_csv, parse_sidecar_json
+from schemas.archival import archival_record, split_so_ky_hieu
+from schemas.documents import DocumentMetadata, OcrPage, OcrWord
+from schemas.errors import SidecarInvalid
+
+PAGE = """ỦY BAN NHÂN DÂN
+TỈNH ĐẮK NÔNG
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+Số: 392/KH-UBND
+Đắk Nông, ngày 02 tháng 6 năm 2021
+KẾ HOẠCH
+Thực hiện Quyết định số 468/QĐ-TTg
+Căn cứ Luật Tổ chức chính quyền địa phương;
+Nơi nhận:
+- Văn phòng Chính phủ;
+- Lưu: VT, KSTT.
+TM. ỦY BAN NHÂN DÂN
+KT. CHỦ TỊCH
+PHÓ CHỦ TỊCH
+Trần Xuân Hải"""
+
+
+def _page_from_rows(rows: list[list[tuple[str, int, int, float]]], height: int = 40) -> OcrPage:
+    """An OCR page from rows of (text, left, width, confidence) words; one Tesseract line per row."""
+    words = []
+    for i, row in enumerate(rows):
+        for text, left, width, conf in row:
+            words.append(OcrWord(text, left, 100 + i * 60, width, height, conf, block=1, paragraph=1, line=i))
+    text = "\n".join(" ".join(w[0] for w in row) for row in rows)
+    return OcrPage(index=0, width=2400, height=3400, dpi=300, words=tuple(words), text=text, confidence=90)
+
+
+def _header_rows(number_words: list[tuple[str, int, int, float]]) -> list[list[tuple[str, int, int, float]]]:
+    return [
+        [("ỦY", 100, 60, 96), ("BAN", 170, 90, 96), ("NHÂN", 270, 110, 96), ("DÂN", 390, 90, 96)],
+        [("TỈNH", 100, 90, 96), ("ĐẮK", 200, 90, 96), ("NÔNG", 300, 110, 96)],
+        [("Số:", 100, 70, 96), *number_words],
+        [("Đắk", 1200, 80, 96), ("Nông,", 1290, 110, 96), ("ngày", 1410, 90, 96), ("02", 1510, 50, 96)]
+        + [("tháng", 1570, 110, 96), ("6", 1690, 25, 96), ("năm", 1725, 80, 96), ("2021", 1815, 90, 96)],
+        [("KẾ", 1000, 60, 96), ("HOẠCH", 1070, 150, 96)],
+        [("Thực", 200, 90, 96), ("hiện", 300, 80, 96), ("Quyết", 390, 110, 96), ("định.", 510, 100, 96)],
+    ]
+
+
+def test_text_fields_carry_confidence_source_and_extras() -> None:
+    res = extract_fields_from_text([PAGE])
+    assert res.value("so_ky_hieu") == "392/KH-UBND"
+    assert res.value("type_code") == "10"
+    assert res.value("tham_quyen") == ("TM.", "KT.")
+    assert res.value("tham_quyen_ky") == "TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"
+    assert res.value("noi_nhan") == ("- Văn phòng Chính phủ;", "- Lưu: VT, KSTT.")
+    assert res.fields["so_ky_hieu"].source == "ocr"
+    assert 0 < res.fields["so_ky_hieu"].confidence <= 1
+    assert not res.needs_review
+    assert res.metadata().ngay_ban_hanh == dt.date(2021, 6, 2)
+
+
+def test_typed_number_is_kept_handwritten_number_is_flagged_and_left_empty() -> None:
+    typed = extract_fields([_page_from_rows(_header_rows([("392/KH-UBND", 180, 240, 95)]))])
+    assert typed.value("so_ky_hieu") == "392/KH-UBND"
+    assert not typed.fields["so_ky_hieu"].handwritten
+    # A number written into the blank of "Số:      /KH-UBND": its own word, taller, read unsure.
+    rows = _header_rows([("392", 190, 80, 80), ("/KH-UBND", 330, 200, 93)])
+    page = _page_from_rows(rows)
+    words = tuple(
+        OcrWord(w.text, w.left, w.top - 15, w.width, 70, w.confidence, w.block, w.paragraph, w.line)
+        if w.text == "392"
+        else w
+        for w in page.words
+    )
+    hand = extract_fields([OcrPage(0, 2400, 3400, 300, words, page.text, 90)])
+    assert hand.value("so_ky_hieu") is None
+    assert hand.fields["so_ky_hieu"].handwritten
+    assert hand.needs_review
+    assert any(r.startswith("so_ky_hieu") for r in hand.review_reasons)
+    # The contract function applies the same rule.
+    assert extract_metadata([OcrPage(0, 2400, 3400, 300, words, page.text, 90)]).so_ky_hieu is None
+
+
+def test_low_confidence_number_is_left_empty() -> None:
+    res = extract_fields([_page_from_rows(_header_rows([("392/KH-UBND", 180, 240, 55)]))])
+    assert res.value("so_ky_hieu") is None
+    assert res.candidates["so_ky_hieu"] == "392/KH-UBND"
+    assert res.needs_review
+
+
+def test_blue_ink_digits_are_handwritten() -> None:
+    page = _page_from_rows(_header_rows([("392/KH-UBND", 180, 240, 97)]))
+    image = np.full((3400, 2400, 3), 255, np.uint8)
+    image[100 + 3 * 60 : 140 + 3 * 60, 1500:1570] = (200, 60, 30)  # BGR blue ink over the day "02"
+    res = extract_fields([page], images=[image])
+    assert res.fields["ngay_ban_hanh"].handwritten
+    assert res.value("ngay_ban_hanh") is None
+    black = np.full((3400, 2400, 3), 255, np.uint8)
+    black[100 + 3 * 60 : 140 + 3 * 60, 1500:1570] = (20, 20, 20)
+    assert extract_fields([page], images=[black]).value("ngay_ban_hanh") == dt.date(2021, 6, 2)
+
+
+def test_notation_and_type_name_must_agree() -> None:
+    res = extract_fields_from_text([PAGE.replace("392/KH-UBND", "392/QĐ-UBND")])
+    assert res.value("so_ky_hieu") is None and res.value("loai_van_ban") is None
+    assert res.needs_review
+
+
+@pytest.mark.parametrize(
+    ("so", "expected"),
+    [("392/KH-UBND", "KẾ HOẠCH"), ("24/TTr-UBND", "TỜ TRÌNH"), ("45/2020/NĐ-CP", None), ("15/UBND-VP", None)],
+)
+def test_notation_type(so: str, expected: str | None) -> None:
+    assert notation_type(so) == expected
+
+
+def test_type_codes() -> None:
+    assert type_code_of("QUYẾT ĐỊNH") == "02"
+    assert type_code_of("CÔNG VĂN") == "22"
+    assert type_code_of("GIẤY CHỨNG NHẬN") == "32"
+    assert type_code_of(None) is None
+
+
+def test_identifiers_where_printed() -> None:
+    page = PAGE + "\nMã TTHC: 1.001193\nMã hồ sơ: 000.00.17.H17-210615-0001"
+    res = extract_fields_from_text([page])
+    assert res.value("ma_tthc") == "1.001193"
+    assert res.value("ma_ho_so") == "000.00.17.H17-210615-0001"
+    assert extract_fields_from_text([PAGE + "\n1.001193"]).value("ma_tthc") is None  # unlabelled
+
+
+def test_sidecar_json_and_manifest() -> None:
+    data = json.dumps(
+        {"Mã hồ sơ": "000.00.17.H17-210615-0001", "maTTHC": "1.001193", "chu_ho_so": "Nguyễn Văn A",
+         "ngay_ban_hanh": "02/06/2021", "so_ky_hieu": "392 /KH-UBND", "ghi_chu": "x"}
+    ).encode()  # fmt: skip
+    cd = parse_sidecar_json(data)
+    assert cd.ma_ho_so == "000.00.17.H17-210615-0001" and cd.ma_tthc == "1.001193"
+    assert cd.owner == "Nguyễn Văn A"
+    assert cd.fields["ngay_ban_hanh"] == dt.date(2021, 6, 2)
+    assert cd.fields["so_ky_hieu"] == "392/KH-UBND"
+    assert cd.extra == {"ghi_chu": "x"}
+    with pytest.raises(SidecarInvalid):
+        parse_sidecar_json(b"[1, 2]")
+    with pytest.raises(SidecarInvalid):
+        parse_sidecar_json(json.dumps({"ngay_ban_hanh": "31/02/2021"}).encode())
+    csv_bytes = "\ufeffTên file;Mã hồ sơ;Chủ hồ sơ\nscan1.pdf;H17-1;Lê B\nSCAN2.PDF;H17-2;Trần C\n".encode()
+    row = parse_manifest_csv(csv_bytes, "in/scan2.pdf")
+    assert row is not None and row.ma_ho_so == "H17-2" and row.owner == "Trần C" and row.source == "clerk"
+    assert parse_manifest_csv(csv_bytes, "other.pdf") is None
+    cp1258 = "file,owner\na.pdf,Lê\n".encode("cp1258")
+    assert parse_manifest_csv(cp1258, "a.pdf").owner == "Lê"
+    with pytest.raises(SidecarInvalid):
+        parse_manifest_csv(b"name,owner\na.pdf,x\n", "a.pdf")
+
+
+def test_merge_fills_confirms_and_flags_conflicts() -> None:
+    res = extract_fields_from_text([PAGE])
+    agree = merge(res, parse_sidecar_json(b'{"so_ky_hieu": "392/KH-UBND", "ma_ho_so": "X-1"}'))
+    assert agree.result.fields["so_ky_hieu"].confidence == 1.0
+    assert agree.result.value("ma_ho_so") == "X-1" and agree.result.fields["ma_ho_so"].source == "sidecar"
+    assert not agree.conflicts and not agree.needs_review
+    clash = merge(res, parse_sidecar_json(b'{"ngay_ban_hanh": "2021-06-03"}'))
+    assert clash.result.value("ngay_ban_hanh") is None
+    assert clash.conflicts[0].field == "ngay_ban_hanh" and clash.conflicts[0].ocr == dt.date(2021, 6, 2)
+    assert clash.needs_review
+    # A reading held back as unsure still counts against a different clerk value.
+    unsure = extract_fields([_page_from_rows(_header_rows([("392/KH-UBND", 180, 240, 55)]))])
+    assert merge(unsure, parse_sidecar_json(b'{"so_ky_hieu": "39/KH-UBND"}')).conflicts
+    filled = merge(unsure, parse_sidecar_json(b'{"so_ky_hieu": "392/KH-UBND"}'))
+    assert filled.result.value("so_ky_hieu") == "392/KH-UBND" and not filled.conflicts
+
+
+def test_archival_record() -> None:
+    md = DocumentMetadata(
+        so_ky_hieu="392/KH-UBND",
+        ngay_ban_hanh=dt.date(2021, 6, 2),
+        co_quan_ban_hanh="ỦY BAN NHÂN DÂN TỈNH ĐẮK NÔNG",
+        trich_yeu="x" * 501,
+    )
+    rec = archival_record(md, type_code="10", pages=3, file_code="H17.01", maintenance="01").to_json()
+    assert rec["typeName"] == "10" and rec["codeNumber"] == "392" and rec["codeNotation"] == "KH-UBND"
+    assert rec["issuedDate"] == "02/06/2021" and rec["language"] == "01" and rec["confidenceLevel"] == "02"
+    assert rec["numberOfPage"] == 3 and rec["paperFileCode"] == "H17.01" and rec["maintenance"] == "01"
+    assert rec["subject"] == "" and rec["warnings"]
+    assert split_so_ky_hieu("45/2020/NĐ-CP") == ("45", "2020/NĐ-CP")
+    with pytest.raises(ValueError):
+        archival_record(md, type_code=None, pages=1, mode="09")
+
+
+def test_impossible_syllables_and_admin_phrases() -> None:
+    from ocr.vntext import fix_admin_phrases, impossible_syllables
+
+    assert impossible_syllables("giải quyêt TTHC dịp Têt, Đắk MII") == ["quyêt", "Têt,", "MII"]
+    assert impossible_syllables("Về việc tăng cường công tác thi hành án tại Đắk Mil") == []
+    fixed = fix_admin_phrases("V/v công bô Danh mục, sửa đôi, bô sung; SỞ TÀI NGUYÊN VÀ MỖI TRƯỜNG")
+    assert fixed == "V/v công bố Danh mục, sửa đổi, bổ sung; SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG"
+    assert fix_admin_phrases("có phần đúng") == "có phần đúng"  # letters alone do not decide here
+
+
+def test_free_text_with_an_impossible_word_is_held_back() -> None:
+    page = PAGE.replace("KẾ HOẠCH\n", "KẾ HOẠCH\nVề việc trực ban dịp Têt\n\n")
+    res = extract_fields_from_text([page])
+    assert res.value("trich_yeu") is None
+    assert res.candidates["trich_yeu"] == "Về việc trực ban dịp Têt"
+    assert any(r.startswith("trich_yeu") for r in res.review_reasons)
+
+
+def test_province_spelling_restored_and_cut_place_rejected() -> None:
+    from ocr.metadata import _fix_province
+
+    assert _fix_province("ỦY BAN NHÂN DÂN TINH QUANG NGAI") == "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI"
+    assert _fix_province("ỦY BAN NHÂN DÂN HUYỆN ĐẮK MIL") == "ỦY BAN NHÂN DÂN HUYỆN ĐẮK MIL"
+    commune = (
+        "ỦY BAN NHÂN DÂN\nXÃ IA HLỐP\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+        "Số: 15/TB-UBND\nla Hlốp, ngày 03 tháng 4 năm 2023\nTHÔNG BÁO\nVề việc tiếp dân"
+    )
+    assert extract_fields_from_text([commune]).value("dia_danh") is None  # "Hlốp" is not "Ia Hlốp"
+
+
+def test_type_from_notation_when_the_type_line_is_unread() -> None:
+    page = PAGE.replace("KẾ HOẠCH\n", "K# H@\n")
+    res = extract_fields_from_text([page])
+    assert res.value("loai_van_ban") == "KẾ HOẠCH" and res.value("type_code") == "10"
+
+
+def test_surname_marks_restored_only_for_a_known_surname() -> None:
+    from ocr.fields import fix_surname
+
+    assert fix_surname("Định Thùy Hương") == "Đinh Thùy Hương"
+    assert fix_surname("Y Bhin Buôn Yă") == "Y Bhin Buôn Yă"
+    assert fix_surname("Trần Xuân Hải") == "Trần Xuân Hải"
+
+
+def test_field_meta_lists_values_and_fields_to_review() -> None:
+    res = extract_fields([_page_from_rows(_header_rows([("392/KH-UBND", 180, 240, 55)]))])
+    meta = res.field_meta()
+    assert meta["so_ky_hieu"]["review"] and meta["so_ky_hieu"]["candidate"] == "392/KH-UBND"
+    assert meta["co_quan_ban_hanh"]["review"] is False and meta["co_quan_ban_hanh"]["source"] == "ocr"
+    assert "ma_tthc" not in meta  # never printed: nothing to review
+    clash = merge(res, parse_sidecar_json(b'{"co_quan_ban_hanh": "UBND HUYEN KHAC"}')).result.field_meta()
+    assert clash["co_quan_ban_hanh"]["review"] and clash["co_quan_ban_hanh"]["candidate"]
+
+
+def test_deputy_inferred_after_kt_when_the_seal_ate_the_office_line() -> None:
+    page = PAGE.replace("PHÓ CHỦ TỊCH\n", "Ủ TỊCH\n")
+    res = extract_fields_from_text([page])
+    assert res.value("chuc_vu_nguoi_ky") == "PHÓ CHỦ TỊCH"
+    no_kt = PAGE.replace("KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\n", "Ủ TỊCH\n")
+    assert extract_fields_from_text([no_kt]).value("chuc_vu_nguoi_ky") is None
