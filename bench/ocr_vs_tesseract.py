@@ -294,34 +294,43 @@ def print_comparison(name: str, r: dict) -> None:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--corpus", type=Path, action="append", default=[], help="corpus dir (repeatable)")
-    ap.add_argument("--out", type=Path, default=ROOT / "bench-out")
-    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--no-samples", action="store_true", help="skip the project's own samples")
-    ap.add_argument("--no-memory", action="store_true", help="skip the 20-page peak-memory run")
-    args = ap.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    summary: dict = {"workers": args.workers, "cores": os.cpu_count()}
-    corpora = [(c.name, c) for c in args.corpus]
-    if not args.no_samples:
-        corpora.append(("samples", samples_corpus(args.out)))
-    for name, corpus in corpora:
-        summary[name] = compare(name, corpus, args.out, args.workers)
+def run_all(
+    corpora: list[Path], out: Path, *, workers: int = 0, samples: bool = True, memory: bool = True
+) -> dict:
+    """Every comparison and the memory run; prints tables, returns the numbers."""
+    workers = workers or os.cpu_count() or 1
+    out.mkdir(parents=True, exist_ok=True)
+    summary: dict = {"workers": workers, "cores": os.cpu_count()}
+    named = [(c.name, c) for c in corpora]
+    if samples:
+        named.append(("samples", samples_corpus(out)))
+    for name, corpus in named:
+        summary[name] = compare(name, corpus, out, workers)
         print_comparison(name, summary[name])
-    if not args.no_memory:
-        doc = twenty_page_document(args.out)
+    if memory:
+        doc = twenty_page_document(out)
         with tempfile.TemporaryDirectory() as home, tempfile.TemporaryDirectory() as pred:
             env = dict(os.environ, SOHOA_HOME=home)
-            mem = run_measured(
-                [SOHOA, "extract", str(doc), "--out", pred, "--workers", str(args.workers)], env
-            )
+            mem = run_measured([SOHOA, "extract", str(doc), "--out", pred, "--workers", str(workers)], env)
         summary["twenty_pages_300dpi"] = mem | {"cpu_s_per_page": round(mem["cpu_s"] / 20, 2)}
         print(
             f"\n20-page 300 dpi document: peak {mem['peak_rss_mb']:.0f} MB (all processes), "
             f"{mem['wall_s']} s wall, {mem['cpu_s'] / 20:.2f} CPU s/page"
         )
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", type=Path, action="append", default=[], help="corpus dir (repeatable)")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench-out")
+    ap.add_argument("--workers", type=int, default=0)
+    ap.add_argument("--no-samples", action="store_true", help="skip the project's own samples")
+    ap.add_argument("--no-memory", action="store_true", help="skip the 20-page peak-memory run")
+    args = ap.parse_args(argv)
+    summary = run_all(
+        args.corpus, args.out, workers=args.workers, samples=not args.no_samples, memory=not args.no_memory
+    )
     print(json.dumps(summary, ensure_ascii=False))
     return 0
 

@@ -225,7 +225,7 @@ def import_register(
     except RegisterInvalid as exc:
         _cli.err.print(f"[red]{exc.reason}[/red]: {exc.message_en}\n  {exc.message_vi}")
         for line, why in exc.problems:
-            _cli.err.print(f"  {file}:{line}: {why}", highlight=False)
+            _cli.err.print(f"  {file}:{line}: {why}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from exc
     _cli.out.print(
         f"Imported {done.rows} row(s) for {done.units} unit(s), year(s) {', '.join(map(str, done.years))}."
@@ -370,3 +370,23 @@ def _find(ledger: Any, prefix: str) -> Any:
             raise typer.Exit(2)
     _cli.err.print(f"[red]no document {prefix}[/red]")
     raise typer.Exit(1)
+
+
+@units_app.command("targets")
+def units_targets(
+    file: Annotated[Path, typer.Argument(help="CSV with columns year, level (tinh|huyen|xa), percent.")],
+    plan: Annotated[str, typer.Option(help="The plan's name, used by `sohoa report --plan`.")],
+) -> None:
+    """Store a plan's targets year by year (e.g. another province's plan), replacing that plan's."""
+    from schemas.errors import RegisterInvalid
+    from storage.register import read_targets
+
+    ledger = _ledger()
+    try:
+        percents = read_targets(file)
+    except RegisterInvalid as exc:
+        for line, why in exc.problems:
+            _cli.err.print(f"  {file}:{line}: {why}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from exc
+    ledger.set_targets(plan, percents)
+    _cli.out.print(f"Plan {plan!r}: {len(percents)} target(s) stored.")

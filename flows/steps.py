@@ -138,7 +138,8 @@ def sign_and_verify(
         pkcs11=signer.pkcs11,
         trust_roots=signer.trust_roots,
     )
-    report = verify_pdf(signed, trust_roots=trust_roots)
+    # Online when a TSA is configured: a CA's OCSP/CRL may then be asked (B-LT/B-LTA carry it).
+    report = verify_pdf(signed, trust_roots=trust_roots, allow_fetching=bool(signer.tsa_url))
     if not report.ok:
         raise SignatureInvalid(report.bottom_line)
     return signed

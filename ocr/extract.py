@@ -2,7 +2,10 @@
 
 This is the pure part of ``sohoa extract`` and of the digitize flow's OCR step: no Prefect, no
 storage. The display image of each page is the original colour scan, only rotated/deskewed; a
-JPEG page that needed neither is passed through byte for byte.
+JPEG page that needed neither is passed through byte for byte. A PDF's own text layer is used
+where it holds the real page text (:mod:`ocr.textlayer`); blank pages (seal bleed-through backs)
+come out with no words and ``blank=True``; page images are encoded in the OCR workers so the
+parent never holds every page's pixels twice.
 """
 
 from __future__ import annotations

@@ -228,7 +228,7 @@ def _parse(line_pages: Sequence[Sequence[_Line]], so_trang: int) -> _Parsed:
         "co_quan_chu_quan": parent,
         "cap": cap,
         "loai_van_ban": header.doc_type,
-        "trich_yeu": fix_admin_phrases(header.trich_yeu) if header.trich_yeu else None,
+        "trich_yeu": _unlabel(fix_admin_phrases(header.trich_yeu)) if header.trich_yeu else None,
         "nguoi_ky": signer[0],
         "chuc_vu_nguoi_ky": signer[1],
         "so_trang": so_trang or None,
@@ -269,6 +269,16 @@ def _vote_spelling(place: str | None, all_text: str) -> str | None:
         return place
     winners = [w for w, c in counts.items() if c == best]
     return winners[0] if len(winners) == 1 else place
+
+
+def _unlabel(subject: str) -> str | None:
+    """ "Về việc : Giao quyền …" (older documents print "Về việc" as a label, with a colon): the
+    trích yếu is what follows. "Về việc giao …" without the colon is the subject's own words."""
+    m = re.match(r"^V[eề]\s*vi[eệ]c\s*:\s*(?=\S)", subject)
+    if not m:
+        return subject
+    rest = subject[m.end() :]
+    return rest or None
 
 
 def _lines_within(lines: Sequence[_Line], value: str | None) -> list[_Line]:

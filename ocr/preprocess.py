@@ -21,6 +21,12 @@ MIN_SKEW_DEG = 0.1
 MAX_SKEW_DEG = 10.0
 OCR_TARGET_DPI = 300
 UPSCALE_BELOW_DPI = 250
+# Profile energy of vertical over horizontal lines below which a page is horizontal for sure.
+HORIZONTAL_RATIO = 0.15
+# Ink above over below the text lines' cores at which an upright reading needs no OSD check
+# (full upright dev pages scored 1.7-4.9; short last pages can score below 1, and there OSD
+# and the strip check decide as before).
+CLEARLY_UPRIGHT = 1.2
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,27 +51,43 @@ def prepare(page: PageImage, *, detect_rotation: bool = True) -> Prepared:
     gray = ink_gray(page.image)
     flat = flatten_background(gray, page.dpi)
     ink = _ink_mask(flat)
+    unrotated = flat
+    osd: list[tuple[int, float]] = []  # run lazily: OSD costs about a second of CPU per page
+
+    def run_osd() -> tuple[int, float]:
+        if not osd:
+            osd.append(tesseract.detect_orientation(_at_ocr_dpi(unrotated, page.dpi)))
+        return osd[0]
 
     base, osd_flip, osd_conf = 0, False, 0.0
     skew, score = _skew_search(ink)
     if detect_rotation:
-        osd_rotation, osd_conf = tesseract.detect_orientation(_at_ocr_dpi(flat, page.dpi))
         skew_v, score_v = _skew_search(rotate_right_angle(ink, 90))
         ratio = score_v / max(score, 1e-9)
         # OSD never called an upright dev page 90/270, but misses some rotated ones; streaks can
-        # fool the profiles: either signal clearly, or both mildly.
-        if ratio > 2.0 or (osd_rotation in (90, 270) and ratio > 0.15):
-            base, skew = (osd_rotation if osd_rotation in (90, 270) else 90), skew_v
-            osd_conf = osd_conf if osd_rotation in (90, 270) else 0.0
-        else:
-            osd_flip = osd_rotation == 180
-            osd_conf = osd_conf if osd_rotation in (0, 180) else 0.0
+        # fool the profiles: either signal clearly, or both mildly. Below 0.15 the lines are
+        # horizontal whatever OSD says, so OSD is only asked if up/down stays unclear below.
+        if ratio > HORIZONTAL_RATIO:
+            osd_rotation, conf = run_osd()
+            if ratio > 2.0 or osd_rotation in (90, 270):
+                base, skew = (osd_rotation if osd_rotation in (90, 270) else 90), skew_v
+                osd_conf = conf if osd_rotation in (90, 270) else 0.0
+            else:
+                osd_flip = osd_rotation == 180
+                osd_conf = conf if osd_rotation in (0, 180) else 0.0
     if abs(skew) <= MIN_SKEW_DEG:
         skew = 0.0
     flat = rotate_right_angle(flat, base)
     if skew:
         flat = rotate_small(flat, skew, border=255)
-    flip = detect_rotation and _upside_down(flat, page.dpi, osd_flip=osd_flip, osd_conf=osd_conf)
+    flip = False
+    if detect_rotation:
+        ascender = _ascender_ratio(flat)
+        if osd or ascender < CLEARLY_UPRIGHT:
+            if not osd:
+                osd_rotation, conf = run_osd()
+                osd_flip, osd_conf = osd_rotation == 180, (conf if osd_rotation in (0, 180) else 0.0)
+            flip = _upside_down(flat, page.dpi, osd_flip=osd_flip, osd_conf=osd_conf, ratio=ascender)
     if flip:
         flat = rotate_right_angle(flat, 180)
     rotation = (base + (180 if flip else 0)) % 360
@@ -127,7 +149,8 @@ def ink_gray(image: np.ndarray) -> np.ndarray:
     """
     if image.ndim == 2:
         return image
-    return np.max(image, axis=2).astype(np.uint8)
+    b, g, r = cv2.split(image[:, :, :3])
+    return cv2.max(cv2.max(b, g), r)
 
 
 def flatten_background(gray: np.ndarray, dpi: int) -> np.ndarray:
@@ -199,8 +222,18 @@ def _skew_search(ink: np.ndarray) -> tuple[float, float]:
         d = np.diff(rot.sum(axis=1))
         return float(np.dot(d, d))
 
+    # The coarse pass runs at half size (a quarter of the pixels): a 0.5 degree step needs no more.
+    half = cv2.resize(ink, (max(1, sw // 2), max(1, sh // 2)), interpolation=cv2.INTER_AREA)
+    hh, hw = half.shape
+
+    def coarse_score(angle: float) -> float:
+        m = cv2.getRotationMatrix2D((hw / 2.0, hh / 2.0), float(angle), 1.0)
+        rot = cv2.warpAffine(half, m, (hw, hh), flags=cv2.INTER_LINEAR, borderValue=0)
+        d = np.diff(rot.sum(axis=1))
+        return float(np.dot(d, d))
+
     coarse = np.arange(-MAX_SKEW_DEG, MAX_SKEW_DEG + 1e-9, 0.5)
-    scores = [score(a) for a in coarse]
+    scores = [coarse_score(a) for a in coarse]
     best = float(coarse[int(np.argmax(scores))])
     fine = np.arange(best - 0.5, best + 0.5 + 1e-9, 0.05)
     scores = [score(a) for a in fine]
@@ -250,10 +283,9 @@ def remove_streaks(gray: np.ndarray, *, excess: float = 0.06, speck_area: int = 
     # edge of the text block next to an empty margin does not count as a streak.
     reach, gap = 170, 20
     padded = np.pad(col, reach, mode="edge")
-    left = np.array([np.median(padded[i : i + reach - gap : 3]) for i in range(w)], dtype=np.float32)
-    right = np.array(
-        [np.median(padded[i + reach + gap : i + 2 * reach : 3]) for i in range(w)], dtype=np.float32
-    )
+    windows = np.lib.stride_tricks.sliding_window_view(padded, reach - gap)[:, ::3]
+    left = np.median(windows[:w], axis=1).astype(np.float32)
+    right = np.median(windows[reach + gap : reach + gap + w], axis=1).astype(np.float32)
     band = (col - np.maximum(left, right)) > excess
     if not band.any():
         return gray
@@ -277,9 +309,11 @@ def _at_ocr_dpi(gray: np.ndarray, dpi: int) -> np.ndarray:
     return cv2.resize(gray, None, fx=s, fy=s, interpolation=cv2.INTER_CUBIC)
 
 
-def _upside_down(flat: np.ndarray, dpi: int, *, osd_flip: bool, osd_conf: float) -> bool:
+def _upside_down(
+    flat: np.ndarray, dpi: int, *, osd_flip: bool, osd_conf: float, ratio: float | None = None
+) -> bool:
     """Whether a deskewed page with horizontal lines needs turning by 180 degrees."""
-    ratio = _ascender_ratio(flat)
+    ratio = _ascender_ratio(flat) if ratio is None else ratio
     if osd_flip and osd_conf >= OSD_MIN_CONFIDENCE and ratio < 1.0:
         return True
     if not osd_flip and ratio >= 0.7:

@@ -156,6 +156,9 @@ class Document(SQLModel, table=True):
     sha256: str = Field(primary_key=True, min_length=64, max_length=64)
     file_name: str
     unit_code: str = Field(index=True, max_length=32)
+    # The unit *as issued*: ``valid_from`` of the unit version valid on the document's date (codes are
+    # reused, so the code alone does not say which unit); None while the unit is unknown.
+    unit_valid_from: dt.date | None = None
     level: str | None = Field(default=None, max_length=8)  # the unit's level when recorded, else ``cap``
 
     so_ky_hieu: str | None = None

@@ -230,6 +230,17 @@ class TestPki:
         self.extra_issued.append(cert)
         return cert
 
+    def new_signer(self, cn: str) -> Issued:
+        """Another agency signer under the intermediate, valid for a year (the responder knows it)."""
+        now = dt.datetime.now(_UTC)
+        issued = self._leaf(cn, now - dt.timedelta(days=1), now + dt.timedelta(days=365))
+        self.extra_issued.append(issued.cert)
+        return issued
+
+    def revoke(self, cert: x509.Certificate, when: dt.datetime) -> None:
+        """Revoke a certificate issued by the intermediate as of ``when`` (CRL and OCSP both)."""
+        self._cas["inter"].revoked[cert.serial_number] = when
+
     def p12(self, who: Issued, password: bytes) -> bytes:
         """A PKCS#12 bundle of ``who`` with the intermediate and root, as a CA delivers it."""
         return pkcs12.serialize_key_and_certificates(

@@ -102,6 +102,7 @@ class UnitCount:
     signed: int = 0
     archived: int = 0
     pages: int = 0
+    unit_valid_from: dt.date | None = None  # the unit version the documents were issued under
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,8 @@ class UnitProgress:
     archived: int = 0
     gap: int | None = None  # documents still needed to reach the target (0 when reached)
     pages: int = 0
+    valid_from: dt.date | None = None  # this unit version's validity (None: unknown unit)
+    valid_to: dt.date | None = None
 
     @property
     def percent(self) -> float | None:
@@ -183,7 +186,7 @@ class ProgressReport:
 
 
 REPORT_COLUMNS: tuple[str, ...] = (
-    "row", "level", "level_label", "unit_code", "unit_name", "year", "quarter", "denominator",
+    "row", "level", "level_label", "unit_code", "unit_name", "unit_valid_from", "unit_valid_to", "year", "quarter", "denominator",
     "digitized", "signed", "archived", "pages", "percent", "target", "gap", "on_track",
 )  # fmt: skip
 
@@ -195,6 +198,8 @@ def _row(rep: ProgressReport, kind: str, level: str | None, code: str, name: str
         "level_label": level_label(level),
         "unit_code": code or None,
         "unit_name": name,
+        "unit_valid_from": _day(getattr(r, "valid_from", None)),
+        "unit_valid_to": _day(getattr(r, "valid_to", None)),
         "year": rep.year,
         "quarter": rep.quarter,
         "denominator": r.denominator,
@@ -207,6 +212,10 @@ def _row(rep: ProgressReport, kind: str, level: str | None, code: str, name: str
         "gap": r.gap,
         "on_track": r.on_track,
     }
+
+
+def _day(day: dt.date | None) -> str | None:
+    return None if day is None or day == EARLIEST else day.isoformat()
 
 
 @dataclass(frozen=True)
@@ -491,6 +500,7 @@ class Ledger:
                     return existing
                 unit = self._unit_as_issued(session, row)
                 row.level = unit.level if unit is not None else (row.level or row.cap)
+                row.unit_valid_from = unit.valid_from if unit is not None else None
                 session.add(row)
                 for kind, agent, detail in checked:
                     session.add(Event(sha256=row.sha256, kind=kind, agent=agent, detail=detail))
@@ -600,9 +610,9 @@ class Ledger:
             for doc in session.exec(select(Document).where(Document.unit_code == code)).all():
                 valid = [u for u in versions if _valid_on(u, issue_day(doc))]
                 if valid:
-                    level = max(valid, key=lambda u: u.valid_from).level
-                    if doc.level != level:
-                        doc.level = level
+                    unit = max(valid, key=lambda u: u.valid_from)
+                    if (doc.level, doc.unit_valid_from) != (unit.level, unit.valid_from):
+                        doc.level, doc.unit_valid_from = unit.level, unit.valid_from
                         session.add(doc)
                         changed += 1
         return changed
@@ -792,15 +802,19 @@ class Ledger:
         signed = func.sum(case((Document.signed_sha256.is_not(None), 1), else_=0))  # type: ignore[union-attr]
         archived = func.sum(case((Document.status == "archived", 1), else_=0))
         pages = func.sum(func.coalesce(Document.so_trang, 0))
-        stmt = select(Document.unit_code, level, func.count(), signed, archived, pages).select_from(Document)
+        stmt = select(
+            Document.unit_code, level, func.count(), signed, archived, pages, Document.unit_valid_from
+        ).select_from(Document)
         if year is not None:
             start, end = period_bounds(year, quarter, tz)
             stmt = stmt.where(Document.archived_at >= start, Document.archived_at < end)
-        stmt = stmt.group_by(Document.unit_code, level).order_by(Document.unit_code)
+        stmt = stmt.group_by(Document.unit_code, level, Document.unit_valid_from).order_by(
+            Document.unit_code, Document.unit_valid_from
+        )
         with self._errors("count documents"), self._read() as session:
             return [
-                UnitCount(code, lvl, int(n), int(s or 0), int(a or 0), int(p or 0))
-                for code, lvl, n, s, a, p in session.exec(stmt).all()
+                UnitCount(code, lvl, int(n), int(s or 0), int(a or 0), int(p or 0), vf)
+                for code, lvl, n, s, a, p, vf in session.exec(stmt).all()
             ]
 
     def documents(
@@ -860,36 +874,48 @@ class Ledger:
         first_day, last_day = start.date(), (end - dt.timedelta(days=1)).date()
         counts = self.counts(year, quarter=quarter, tz=tz)
         with self._errors("read report data"), self._read() as session:
-            units: dict[str, Unit] = {}
-            for u in session.exec(select(Unit).order_by(Unit.code, Unit.valid_from)).all():
-                if _overlaps(u, first_day, last_day):
-                    units[u.code] = u  # the newest version valid in the period names the row
-            all_codes = set(session.exec(select(Unit.code)).all())
+            versions = {(u.code, u.valid_from): u for u in session.exec(select(Unit)).all()}
             denominators = {
                 d.unit_code: d.total
                 for d in session.exec(select(Denominator).where(Denominator.year == year))
             }
-        by_key = {(c.unit_code, c.level): c for c in counts}
+        in_period = {k: u for k, u in versions.items() if _overlaps(u, first_day, last_day)}
+        newest_in_period: dict[str, tuple[str, dt.date]] = {}
+        for code, vf in sorted(in_period):
+            newest_in_period[code] = (code, vf)  # the version valid at the period's end holds the register
+        known_codes = {code for code, _ in versions}
 
-        # (unit_code, level) -> documents; an unknown unit may show documents of several levels.
-        docs: dict[tuple[str, str | None], int] = {}
+        # One row per (code, unit version, level); an unknown unit may show documents of several levels.
+        Key = tuple[str, dt.date | None, str | None]
+        rows: dict[Key, list[UnitCount]] = {}
         for c in counts:
-            docs[(c.unit_code, c.level)] = docs.get((c.unit_code, c.level), 0) + c.documents
-        for code, unit in units.items():
-            docs.setdefault((code, unit.level), 0)
+            rows.setdefault((c.unit_code, c.unit_valid_from, c.level), []).append(c)
+        for (code, vf), unit in in_period.items():
+            rows.setdefault((code, vf, unit.level), [])
+        holder: dict[str, list[Key]] = {}
         for code in denominators:
-            if code in all_codes and code not in units:
+            if code in newest_in_period:
+                code_vf = newest_in_period[code]
+                holder[code] = [(code, code_vf[1], in_period[code_vf].level)]
+            elif code in known_codes:
                 continue  # a unit that did not exist in this period
-            if not any(k[0] == code for k in docs):
-                docs[(code, units[code].level if code in units else None)] = 0
+            else:
+                keys = [k for k in rows if k[0] == code] or [(code, None, None)]
+                for k in keys:
+                    rows.setdefault(k, [])
+                holder[code] = keys
 
         unit_rows: list[UnitProgress] = []
-        for (code, level), n in sorted(docs.items(), key=lambda kv: (_level_order(kv[0][1]), kv[0][0])):
-            denominator = denominators.get(code)
+        for key in sorted(rows, key=lambda k: (_level_order(k[2]), k[0], k[1] or EARLIEST)):
+            code, vf, level = key
+            group = rows[key]
+            n = sum(c.documents for c in group)
+            denominator = denominators.get(code) if key in holder.get(code, []) else None
             pct = _percentage(n, denominator)
             target = targets.target_for(level, year) if level else None
-            unit = units.get(code)
-            c = by_key.get((code, level))
+            unit = versions.get((code, vf)) if vf is not None else None
+            if unit is None and code in newest_in_period:
+                unit = in_period[newest_in_period[code]]
             unit_rows.append(
                 UnitProgress(
                     code,
@@ -901,10 +927,12 @@ class Ledger:
                     pct,
                     target,
                     _on_track(pct, target),
-                    signed=c.signed if c else 0,
-                    archived=c.archived if c else 0,
+                    signed=sum(c.signed for c in group),
+                    archived=sum(c.archived for c in group),
                     gap=_gap(n, denominator, target),
-                    pages=c.pages if c else 0,
+                    pages=sum(c.pages for c in group),
+                    valid_from=vf,
+                    valid_to=unit.valid_to if unit is not None and vf is not None else None,
                 )
             )
 
@@ -956,7 +984,7 @@ class Ledger:
             pages_per_day=pages / days if days > 0 else None,
             median_intake_to_archive_s=statistics.median(durations) if durations else None,
             units_without_data=tuple(
-                sorted(code for code in units if not any(r.code == code and r.digitized for r in unit_rows))
+                r.code for r in unit_rows if r.valid_from is not None and not r.digitized
             ),
         )
 
@@ -1011,6 +1039,7 @@ class Ledger:
             if field in ("cap", "ngay_ban_hanh"):
                 unit = self._unit_as_issued(session, doc)
                 doc.level = unit.level if unit is not None else (doc.cap or doc.level)
+                doc.unit_valid_from = unit.valid_from if unit is not None else None
             if metadata_key is not None:
                 doc.metadata_key = metadata_key
                 doc.metadata_version_id = metadata_version_id
@@ -1043,7 +1072,9 @@ class Ledger:
         (the year of issue when it was read, else the year received), oldest first."""
         stmt = select(Document).where(Document.status == "archived", Document.original_key.is_not(None))  # type: ignore[union-attr]
         if unit_code is not None and key_year is not None:
-            stmt = stmt.where(Document.original_key.startswith(f"{unit_code}/{int(key_year)}/", autoescape=True))  # type: ignore[union-attr]
+            stmt = stmt.where(
+                Document.original_key.startswith(f"{unit_code}/{int(key_year)}/", autoescape=True)
+            )  # type: ignore[union-attr]
         elif unit_code is not None:
             stmt = stmt.where(Document.original_key.startswith(f"{unit_code}/", autoescape=True))  # type: ignore[union-attr]
         elif key_year is not None:

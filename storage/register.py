@@ -212,3 +212,38 @@ def load_units_seed(ledger: Ledger, name: str, *, with_targets: bool = True) -> 
     if with_targets and ledger.plan_targets(DAK_NONG_392.name) is None:
         ledger.set_targets(DAK_NONG_392.name, expand(DAK_NONG_392, range(2021, 2026)))
     return loaded
+
+
+def read_targets(path: Path) -> dict[tuple[int, str], float]:
+    """A plan's targets from a CSV with columns ``year, level, percent`` (level: tinh, huyen, xa),
+    e.g. another province's plan. Every bad row is reported; nothing is returned if any is bad."""
+    problems: list[tuple[int, str]] = []
+    out: dict[tuple[int, str], float] = {}
+    header: list[str] | None = None
+    for number, raw in _cells_csv(Path(path).read_bytes()):
+        values = [_text(v) for v in raw]
+        if not any(values):
+            continue
+        if header is None:
+            header = [v.lower() for v in values]
+            missing = [c for c in ("year", "level", "percent") if c not in header]
+            if missing:
+                raise RegisterInvalid("bad header", problems=[(number, f"header lacks {', '.join(missing)}")])
+            continue
+        cell = dict(zip(header, values, strict=False))
+        try:
+            year = _integer(cell.get("year"), "year")
+            level = cell.get("level", "")
+            if level not in ("tinh", "huyen", "xa"):
+                raise ValueError(f"level {level!r} is not tinh, huyen or xa")
+            pct = float(cell.get("percent", "").replace(",", ".").rstrip("%"))
+            if not 0 <= pct <= 100:
+                raise ValueError(f"percent {pct} is not between 0 and 100")
+            if (year, level) in out:
+                raise ValueError(f"{year} {level} appears twice")
+            out[(year, level)] = pct
+        except ValueError as exc:
+            problems.append((number, str(exc)))
+    if problems or not out:
+        raise RegisterInvalid("bad targets", problems=problems or [(1, "no target rows")])
+    return out

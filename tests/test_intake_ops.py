@@ -148,3 +148,24 @@ def test_crash_in_a_step_quarantines_and_a_transient_store_error_is_retried(
             flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=["retry.png · 663", "crash.png · 663"]))
         )
     assert sorted(r.name for r in runs) == ["crash.png · 663", "retry.png · 663"]
+
+
+def test_a_running_run_whose_worker_died_is_recognised_by_its_free_lock(tmp_path: Path) -> None:
+    """A queued run reported RUNNING long after start while nobody holds its file's processing
+    lock lost its worker (SIGKILL): the watcher finishes that file itself."""
+    from types import SimpleNamespace
+
+    from flows.deploy import _worker_died
+    from storage import inbox
+
+    claimed = tmp_path / "work" / "663" / "abc__x.png"
+    claimed.parent.mkdir(parents=True)
+    claimed.write_bytes(b"x")
+    now = dt.datetime.now(dt.UTC)
+    old_run = SimpleNamespace(start_time=now - dt.timedelta(minutes=5))
+    new_run = SimpleNamespace(start_time=now - dt.timedelta(seconds=5))
+    assert _worker_died(old_run, claimed)
+    assert not _worker_died(new_run, claimed)  # may still be starting up
+    assert not _worker_died(SimpleNamespace(start_time=None), claimed)
+    with inbox.processing_lock(claimed) as mine:  # a live worker holds it
+        assert mine and not _worker_died(old_run, claimed)

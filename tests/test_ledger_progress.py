@@ -93,7 +93,7 @@ def test_migrations_reach_head_and_match_the_models(ledger: Ledger) -> None:
 
     ledger.create_all()  # a second run is a no-op
     with ledger.engine.connect() as conn:
-        assert current_revision(conn) == head_revision() == "0002"
+        assert current_revision(conn) == head_revision() == "0003"
         diff = compare_metadata(
             MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata
         )
@@ -113,10 +113,17 @@ def test_a_ledger_from_before_migrations_is_stamped_and_upgraded(db_url: str) ->
             conn.execute(
                 text("INSERT INTO unit (code, name, level) VALUES ('663', 'Huyện Đắk Mil', 'huyen')")
             )
+            conn.execute(
+                text(
+                    "INSERT INTO document (sha256, file_name, unit_code, needs_review, status, legal_hold,"
+                    " archived_at) VALUES (:sha, 'a.pdf', '663', false, 'archived', false, :at)"
+                ),
+                {"sha": sha(1), "at": dt.datetime(2024, 5, 1)},
+            )
             conn.execute(text("DROP TABLE alembic_version"))
         led.create_all()
         with led.engine.connect() as conn:
-            assert current_revision(conn) == "0002"
+            assert current_revision(conn) == "0003"
         [unit] = led.units()
         assert (unit.code, unit.name, unit.valid_from, unit.valid_to) == (
             "663",
@@ -124,6 +131,45 @@ def test_a_ledger_from_before_migrations_is_stamped_and_upgraded(db_url: str) ->
             EARLIEST,
             None,
         )
+        old = led.find_document(sha(1))
+        assert old is not None and old.unit_valid_from == EARLIEST  # back-filled: issued under the one 663
+    finally:
+        led.dispose()
+
+
+def test_upgrade_gives_old_documents_the_unit_version_they_were_issued_under(db_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from storage.migrations import alembic_config
+
+    led = Ledger(db_url)
+    try:
+        with led.engine.begin() as conn:
+            command.upgrade(alembic_config(conn), "0002")
+            for vf, vt, name in (
+                ("1900-01-01", "2025-06-30", "Thị trấn Ea T'Ling"),
+                ("2025-07-01", None, "Xã Cư Jút"),
+            ):
+                conn.execute(
+                    text(
+                        "INSERT INTO unit (code, valid_from, valid_to, name, level) VALUES ('24640', :vf, :vt, :n, 'xa')"
+                    ),
+                    {"vf": dt.date.fromisoformat(vf), "vt": vt and dt.date.fromisoformat(vt), "n": name},
+                )
+            insert = text(
+                "INSERT INTO document (sha256, file_name, unit_code, ngay_ban_hanh, needs_review, status, legal_hold,"
+                " archived_at) VALUES (:sha, 'a.pdf', :unit, :issued, false, 'archived', false, :at)"
+            )
+            for n, unit, issued, at in (
+                (1, "24640", dt.date(2025, 6, 30), dt.datetime(2025, 9, 1)),  # issued before the merge
+                (2, "24640", None, dt.datetime(2025, 6, 30, 17, 30)),  # 00:30 on 1/7/2025 in Vietnam
+                (3, "99999", None, dt.datetime(2024, 1, 1)),
+            ):
+                conn.execute(insert, {"sha": sha(n), "unit": unit, "issued": issued, "at": at})
+        led.create_all()
+        got = [led.find_document(sha(n)).unit_valid_from for n in (1, 2, 3)]  # type: ignore[union-attr]
+        assert got == [EARLIEST, dt.date(2025, 7, 1), None]
     finally:
         led.dispose()
 
@@ -308,10 +354,16 @@ def test_report_against_hand_computed_numbers(ledger: Ledger, tmp_path: Path) ->
     t25, h25, x25 = rep25.levels
     assert (h25.digitized, [u.code for u in h25.units if u.digitized]) == (1, ["663"])
     assert {u.code for u in t25.units} == {"67", "68"}
-    cu_jut = next(u for u in x25.units if u.code == "24640")
+    # code 24640 is two units in 2025: thị trấn Ea T'Ling until 30/6, xã Cư Jút from 1/7
+    ea_tling, cu_jut = [u for u in x25.units if u.code == "24640"]
     assert (cu_jut.name, cu_jut.digitized, cu_jut.denominator, cu_jut.percentage, cu_jut.target) == (
         "Xã Cư Jút", 1, 50, 2.0, 100.0,
     )  # fmt: skip
+    assert (ea_tling.name, ea_tling.digitized, ea_tling.denominator, ea_tling.valid_to) == (
+        "Thị trấn Ea T'Ling", 0, None, dt.date(2025, 6, 30),
+    )  # fmt: skip
+    assert len(x25.units) == 71 + 28 and x25.denominator == 50
+    assert next(r for r in rep25.rows() if r["unit_name"] == "Xã Cư Jút")["unit_valid_from"] == "2025-07-01"
     assert rep25.unclassified_documents == 1  # 663 after 30/6/2025: no such unit any more
     assert [d.unit_code for d in ledger.documents(unit_code="663", year=2024)] == ["663"] * 8
 
@@ -446,9 +498,19 @@ def test_cli_units_register_report(sohoa_home: Path, tmp_path: Path) -> None:
 
     res = runner.invoke(app, ["report", "--year", "2024", "--unit", "663", "--list"])
     assert res.exit_code == 0 and "7/QĐ-UBND" in res.stdout
+    plan = _write_csv(tmp_path / "plan.csv", "year,level,percent\n2024,tinh,50\n2024,huyen,25%\n2024,xa,10\n")
+    assert runner.invoke(app, ["units", "targets", str(plan), "--plan", "KH tỉnh khác"]).exit_code == 0
+    other = json.loads(
+        runner.invoke(app, ["report", "--year", "2024", "--plan", "KH tỉnh khác", "--json"]).stdout
+    )
+    assert next(r for r in other["rows"] if r["unit_code"] == "663")["target"] == 25.0
+    assert other["plan"] == "KH tỉnh khác"
+    bad_plan = _write_csv(tmp_path / "bad_plan.csv", "year,level,percent\n2024,quan,50\n2024,xa,120\n")
+    res = runner.invoke(app, ["units", "targets", str(bad_plan), "--plan", "x"])
+    assert res.exit_code == 1 and ":2:" in res.output and ":3:" in res.output
     csv_out = runner.invoke(app, ["report", "--year", "2024", "--quarter", "3", "--format", "csv"]).stdout
     assert csv_out.splitlines()[0].startswith("row,level,level_label,unit_code")
-    assert ",663,Huyện Đắk Mil,2024,3,4,0," in csv_out  # nothing archived in Q3
+    assert ",663,Huyện Đắk Mil,,2025-06-30,2024,3,4,0," in csv_out  # nothing archived in Q3
 
 
 @pytest.mark.slow

@@ -257,3 +257,8 @@ def test_deputy_inferred_after_kt_when_the_seal_ate_the_office_line() -> None:
     assert res.value("chuc_vu_nguoi_ky") == "PHÓ CHỦ TỊCH"
     no_kt = PAGE.replace("KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\n", "Ủ TỊCH\n")
     assert extract_fields_from_text([no_kt]).value("chuc_vu_nguoi_ky") is None
+
+
+def test_subject_label_with_colon_is_dropped() -> None:
+    page = PAGE.replace("KẾ HOẠCH\n", "KẾ HOẠCH\nVề việc: Giao quyền sử dụng đất ở dân cư\n\n")
+    assert extract_fields_from_text([page]).value("trich_yeu") == "Giao quyền sử dụng đất ở dân cư"

@@ -26,12 +26,16 @@ W, H = 1240, 1754
 PAPER = (238, 240, 242)
 
 
-def _text_page(ink: tuple[int, int, int], paper: tuple[int, int, int] = PAPER, lines: int = 12) -> Image.Image:
+def _text_page(
+    ink: tuple[int, int, int], paper: tuple[int, int, int] = PAPER, lines: int = 12
+) -> Image.Image:
     img = Image.new("RGB", (W, H), paper)
     draw = ImageDraw.Draw(img)
     font = ImageFont.truetype(str(FONT), 26)
     for i in range(lines):
-        draw.text((120, 150 + i * 50), "Căn cứ Luật Tổ chức chính quyền địa phương năm 2015;", font=font, fill=ink)
+        draw.text(
+            (120, 150 + i * 50), "Căn cứ Luật Tổ chức chính quyền địa phương năm 2015;", font=font, fill=ink
+        )
     return img
 
 

@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 from ocr import tesseract
 from ocr.engine import ocr_document, ocr_page
 from ocr.pages import PageImage
-from ocr.preprocess import ink_gray, prepare, rotate_right_angle
+from ocr.preprocess import estimate_skew, ink_gray, prepare, rotate_right_angle
 from schemas.documents import OcrWord
 from schemas.errors import OcrError, OcrUnavailable
 
@@ -221,3 +221,28 @@ def test_two_column_band_reads_left_column_first() -> None:
     ]
     text = "\n".join(" ".join(w.text for w in seg) for seg in tesseract._reading_order(lines))
     assert text == "ỦY BAN\nTỈNH\nSỞ\nCỘNG HÒA\nĐộc lập\nQUYẾT ĐỊNH"
+
+
+def test_clearly_upright_page_skips_osd_but_upside_down_still_asks(
+    page_image: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """OSD costs about a second per page: a page whose lines are clearly horizontal and whose
+    tone marks sit above the lines is upright without asking it."""
+    calls: list[int] = []
+    real = tesseract.detect_orientation
+
+    def counting(image: np.ndarray, **kwargs: object) -> tuple[int, float]:
+        calls.append(1)
+        return real(image, **kwargs)
+
+    monkeypatch.setattr(tesseract, "detect_orientation", counting)
+    upright = prepare(PageImage(index=0, image=page_image, dpi=300))
+    assert upright.rotation == 0 and calls == []
+    flipped = prepare(PageImage(index=0, image=rotate_right_angle(page_image, 180), dpi=300))
+    assert flipped.rotation == 180 and calls == [1]
+
+
+def test_skew_search_matches_at_half_size_coarse_pass(page_image: np.ndarray) -> None:
+    for angle in (-7.5, -1.2, 0.6, 4.0):
+        est = estimate_skew(ink_gray(_skewed(page_image, angle)))
+        assert est == pytest.approx(-angle, abs=0.3)

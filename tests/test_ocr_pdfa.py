@@ -32,9 +32,17 @@ def _pdf(fmt: str = "jpeg") -> tuple[bytes, int]:
     out = io.BytesIO()
     Image.fromarray(arr).save(out, format="JPEG" if fmt == "jpeg" else "PNG", quality=80)
     image = out.getvalue()
-    words = (OcrWord("Quyết", 50, 100, 150, 30, 90.0, 1, 1, 1), OcrWord("định", 220, 100, 180, 30, 90.0, 1, 1, 1))
+    words = (
+        OcrWord("Quyết", 50, 100, 150, 30, 90.0, 1, 1, 1),
+        OcrWord("định", 220, 100, 180, 30, 90.0, 1, 1, 1),
+    )
     ocr = OcrPage(0, 450, 600, DPI, words, "Quyết định", 90.0)
-    info = {"Title": TITLE, "Subject": SUBJECT, "Author": "ỦY BAN NHÂN DÂN", "Keywords": "Số, ký hiệu: 15/QĐ-UBND"}
+    info = {
+        "Title": TITLE,
+        "Subject": SUBJECT,
+        "Author": "ỦY BAN NHÂN DÂN",
+        "Keywords": "Số, ký hiệu: 15/QĐ-UBND",
+    }
     pdf = build_searchable_pdf([PdfPageInput(image, fmt, 450, 600, DPI, ocr)], info=info, created=CREATED)
     return pdf, len(image)
 
@@ -68,7 +76,10 @@ def test_xmp_declares_pdfa_2b_and_mirrors_the_info_dictionary() -> None:
     assert info.title == TITLE and info.subject == SUBJECT
     assert f'<rdf:li xml:lang="x-default">{TITLE}</rdf:li>' in xmp
     assert "Về việc cấp giấy chứng nhận đăng ký hộ kinh doanh &amp; &lt;khác&gt;" in xmp  # escaped
-    assert "<rdf:li>ỦY BAN NHÂN DÂN</rdf:li>" in xmp and "<pdf:Keywords>Số, ký hiệu: 15/QĐ-UBND</pdf:Keywords>" in xmp
+    assert (
+        "<rdf:li>ỦY BAN NHÂN DÂN</rdf:li>" in xmp
+        and "<pdf:Keywords>Số, ký hiệu: 15/QĐ-UBND</pdf:Keywords>" in xmp
+    )
     assert f"<pdf:Producer>{info.producer}</pdf:Producer>" in xmp
     assert f"<xmp:CreatorTool>{info.creator}</xmp:CreatorTool>" in xmp
     assert info["/CreationDate"] == "D:20250304050607+07'00'" == info["/ModDate"]

@@ -31,7 +31,11 @@ BODY = [
     "Về việc cấp giấy chứng nhận đăng ký hộ kinh doanh",
     "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015",
 ]
-STAMP = ["Ký bởi: Ủy ban nhân dân tỉnh Quảng Ngãi", "Cơ quan: Tỉnh Quảng Ngãi", "Thời gian ký: 07/01/2025 10:09:57"]
+STAMP = [
+    "Ký bởi: Ủy ban nhân dân tỉnh Quảng Ngãi",
+    "Cơ quan: Tỉnh Quảng Ngãi",
+    "Thời gian ký: 07/01/2025 10:09:57",
+]
 
 
 def _pdf(pages_lines: list[list[str]], dpi: int = 100) -> bytes:
@@ -49,7 +53,11 @@ def _pdf(pages_lines: list[list[str]], dpi: int = 100) -> bytes:
         buf = io.BytesIO()
         Image.new("L", (w, h), 255).save(buf, format="PNG")
         text = "\n".join(lines)
-        inputs.append(PdfPageInput(buf.getvalue(), "png", w, h, dpi, OcrPage(index, w, h, dpi, tuple(words), text, 95.0)))
+        inputs.append(
+            PdfPageInput(
+                buf.getvalue(), "png", w, h, dpi, OcrPage(index, w, h, dpi, tuple(words), text, 95.0)
+            )
+        )
     return build_searchable_pdf(inputs)
 
 

@@ -12,8 +12,9 @@ import io
 import re
 import shutil
 import subprocess
+import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,7 @@ needs_pdfsig = pytest.mark.skipif(shutil.which("pdfsig") is None, reason="popple
 
 
 @pytest.fixture(scope="module")
-def pki() -> TestPki:
+def pki() -> Iterator[TestPki]:
     with TestPki(AGENCY) as p:
         yield p
 
@@ -250,6 +251,21 @@ def change_text_stream(pdf: bytes) -> bytes:
     return _incremental(pdf, edit)
 
 
+def text_change_hidden_in_dss_revision(pdf: bytes) -> bytes:
+    """A revision that does update the DSS (so it looks like validation data) but also swaps
+    page 1's content stream: the DSS must not launder the change."""
+
+    def edit(w: IncrementalPdfFileWriter) -> None:
+        ref, page = _page(w)
+        page["/Contents"] = w.add_object(generic.StreamObject(stream_data=b"BT /Helv 24 Tf 9 9 Td (X) Tj ET"))
+        w.mark_update(ref)
+        dss = generic.DictionaryObject({generic.NameObject("/Certs"): generic.ArrayObject()})
+        w.root["/DSS"] = w.add_object(dss)
+        w.update_root()
+
+    return _incremental(pdf, edit)
+
+
 def change_stream_in_place(pdf: bytes) -> bytes:
     """pypdf's incremental writer: rewrite the existing content stream object itself."""
     w = PdfWriter(io.BytesIO(pdf), incremental=True)
@@ -427,6 +443,7 @@ def flip_byte_in_ltv_revision(pdf: bytes) -> bytes:
 
 ATTACKS = [
     change_text_stream,
+    text_change_hidden_in_dss_revision,
     change_stream_in_place,
     add_page,
     add_annotation,
@@ -503,3 +520,20 @@ def test_metadata_only_revision_after_certification_is_invalid(
     assert len(altered) > len(pdf)
     report = _verify(altered, pki)
     assert report.verdict == INVALID, report.reasons
+
+
+def test_revocation_is_judged_at_the_signing_time(pki: TestPki, unsigned_pdf: bytes) -> None:
+    """A key revoked *after* a timestamped signature leaves that signature VALID (the timestamp
+    proves it existed before); an untimestamped one cannot prove that and is not VALID."""
+    signer = pki.new_signer(AGENCY + " (thu hồi sau)")
+    p12 = pki.p12(signer, PW)
+    common = {"p12": p12, "password": PW, "agency_name": AGENCY, "tsa_url": pki.tsa_url}
+    b_t = sign_pdf(unsigned_pdf, level="B-T", **common)
+    b_b = sign_pdf(unsigned_pdf, level="B-B", **common)
+    assert _verify(b_t, pki, allow_fetching=True).verdict == VALID
+    pki.revoke(signer.cert, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1))
+    time.sleep(1.5)  # the revocation date is now in the past
+    after_t = _verify(b_t, pki, allow_fetching=True)
+    assert after_t.verdict == VALID, after_t.reasons
+    after_b = _verify(b_b, pki, allow_fetching=True)
+    assert after_b.verdict != VALID and after_b.revocation == "revoked"
