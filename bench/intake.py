@@ -130,8 +130,11 @@ def task_split(api: str, since: dt.datetime) -> dict[str, float]:
         },
     )
     ratios, ocr_s, flow_s = [], [], []
+    by_task: dict[str, list[float]] = {}
     for run in runs:
         tasks = _post(f"{api}/task_runs/filter", {"flow_runs": {"id": {"any_": [run["id"]]}}})
+        for t in tasks:
+            by_task.setdefault(t["name"].rsplit("-", 1)[0], []).append(t["total_run_time"])
         ocr = sum(t["total_run_time"] for t in tasks if t["name"].startswith("ocr-and-metadata"))
         if ocr > 0:
             ratios.append((run["total_run_time"] - ocr) / ocr)
@@ -142,6 +145,7 @@ def task_split(api: str, since: dt.datetime) -> dict[str, float]:
         "ocr_task_mean_s": round(statistics.mean(ocr_s), 2) if ocr_s else 0.0,
         "flow_run_mean_s": round(statistics.mean(flow_s), 2) if flow_s else 0.0,
         "overhead_pct": round(statistics.mean(ratios) * 100, 1) if ratios else 0.0,
+        "task_mean_s": {name: round(statistics.mean(v), 2) for name, v in sorted(by_task.items())},
     }
 
 
