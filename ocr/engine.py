@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import deque
+from collections.abc import Iterable, Sized
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
@@ -92,22 +94,36 @@ def ocr_page_encoded(
 
 
 def ocr_document_encoded(
-    pages: list[PageImage], *, lang: str = "vie", timeout_s: int = 180, workers: int = 0
+    pages: Iterable[PageImage], *, lang: str = "vie", timeout_s: int = 180, workers: int = 0
 ) -> list[tuple[OcrPage, bytes, str]]:
     """:func:`ocr_page_encoded` for every page, in page order, over ``workers`` processes."""
     return _map_pages(ocr_page_encoded, pages, lang=lang, timeout_s=timeout_s, workers=workers)
 
 
 def _map_pages(fn, pages, *, lang: str, timeout_s: int, workers: int):  # noqa: ANN001, ANN202
+    """``fn`` over ``pages`` (any iterable), results in page order.
+
+    Pages are handed to the pool as workers free up, at most one more than there are workers
+    in flight, so a lazy iterable of pages is decoded and held only a few at a time.
+    """
     n = workers or os.cpu_count() or 1
-    n = max(1, min(n, len(pages)))
-    if n == 1:
+    if isinstance(pages, Sized):
+        n = min(n, len(pages))
+    if n <= 1:
         return [fn(p, lang=lang, timeout_s=timeout_s) for p in pages]
     ctx = multiprocessing.get_context("spawn")
+    results = []
     try:
         with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_init) as pool:
-            futures = [pool.submit(fn, p, lang=lang, timeout_s=timeout_s) for p in pages]
-            return [f.result() for f in futures]
+            pending: deque = deque()
+            for page in pages:
+                pending.append(pool.submit(fn, page, lang=lang, timeout_s=timeout_s))
+                del page
+                while len(pending) > n:
+                    results.append(pending.popleft().result())
+            while pending:
+                results.append(pending.popleft().result())
+        return results
     except SohoaError:
         raise
     except Exception as exc:  # a worker died (out of memory, killed): not the document's fault

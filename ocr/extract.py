@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sized
 from dataclasses import dataclass
 
 from ocr.engine import ocr_document_encoded
@@ -33,7 +33,7 @@ class DocumentOcr:
 
 
 def ocr_pages(
-    pages: Sequence[PageImage],
+    pages: Iterable[PageImage],
     *,
     lang: str = "vie",
     timeout_s: int = 180,
@@ -42,6 +42,9 @@ def ocr_pages(
 ) -> DocumentOcr:
     """OCR every page, extract the metadata, and prepare the searchable PDF's page images.
 
+    ``pages`` may be lazy (a generator): each page is then decoded, handed to a worker and
+    released, so only a few pages' pixels are in memory at once.
+
     ``pdf_bytes``: the input file when it is a PDF. Its text layer is read first
     (:mod:`ocr.textlayer`): a page with real (or TCVN3/VNI, converted) text uses it and is not
     OCR'd; a page whose layer only holds an e-signature stamp, or none, is OCR'd.
@@ -49,34 +52,43 @@ def ocr_pages(
     Raises :class:`BlankDocument` when no page yields any word: an empty scan must reach a clerk,
     not the archive.
     """
-    pages = list(pages)
     layers = read_text_layers(pdf_bytes) if pdf_bytes else []
-    if len(layers) != len(pages):
+    if isinstance(pages, Sized) and len(layers) != len(pages):
         layers = []  # pages and layers disagree (a decoder quirk): trust the images, OCR all
-    from_text = {i for i, layer in enumerate(layers) if layer.usable}
-    to_ocr = [p for i, p in enumerate(pages) if i not in from_text]
-    ocr_results = iter(ocr_document_encoded(to_ocr, lang=lang, timeout_s=timeout_s, workers=workers))
-    ocr_list: list[OcrPage] = []
-    pdf_pages = []
-    for i, page in enumerate(pages):
-        if i in from_text:
+    # Per page, in order: the finished text-layer result, or None for "comes from the OCR".
+    slots: list[tuple[OcrPage, bytes, str, int] | None] = []
+    dpis: list[int] = []
+
+    def to_ocr() -> Iterator[PageImage]:
+        for i, page in enumerate(pages):
+            dpis.append(page.dpi)
+            layer = layers[i] if i < len(layers) else None
+            if layer is None or not layer.usable:
+                slots.append(None)
+                yield page
+                continue
             ocr = to_ocr_page(
-                layers[i], index=page.index, width_px=page.width, height_px=page.height, dpi=page.dpi
+                layer, index=page.index, width_px=page.width, height_px=page.height, dpi=page.dpi
             )
             data, fmt = encode_page_image(
                 page.image, original=page.encoded, original_format=page.encoded_format
             )
-        else:
-            ocr, data, fmt = next(ocr_results)
+            slots.append((ocr, data, fmt, page.dpi))
+
+    ocr_results = iter(ocr_document_encoded(to_ocr(), lang=lang, timeout_s=timeout_s, workers=workers))
+    ocr_list: list[OcrPage] = []
+    pdf_pages = []
+    for slot, dpi in zip(slots, dpis, strict=True):
+        ocr, data, fmt = slot[:3] if slot is not None else next(ocr_results)
         ocr_list.append(ocr)
         pdf_pages.append(
             PdfPageInput(
-                image=data, image_format=fmt, width_px=ocr.width, height_px=ocr.height, dpi=page.dpi, ocr=ocr
+                image=data, image_format=fmt, width_px=ocr.width, height_px=ocr.height, dpi=dpi, ocr=ocr
             )
         )
     ocr_pages_ = tuple(ocr_list)
     if not any(p.words for p in ocr_pages_):
-        raise BlankDocument(f"{len(pages)} page(s), no words recognised")
+        raise BlankDocument(f"{len(ocr_pages_)} page(s), no words recognised")
     metadata = extract_metadata(ocr_pages_)
     if metadata.so_trang is None:
         metadata = dataclasses.replace(metadata, so_trang=len(ocr_pages_))

@@ -95,3 +95,49 @@ def test_document_of_blank_pages_raises_blank_document() -> None:
     pages = [PageImage(i, _back_page(), DPI) for i in range(2)]
     with pytest.raises(BlankDocument):
         ocr_pages(pages, workers=1)
+
+
+def test_lazy_pages_are_consumed_a_few_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A generator of pages is not drained ahead of the workers: peak memory stays a few pages."""
+    from ocr import engine
+
+    drawn: list[int] = []
+    done: list[int] = []
+
+    def fake_encoded(page: PageImage, **kwargs: object):  # noqa: ANN202 - stands in for the OCR
+        assert len(drawn) - len(done) <= 3  # n workers + 1 queued, whatever the page count
+        done.append(page.index)
+        return ocr_page(page)[0], b"", "png"
+
+    def pages():  # noqa: ANN202
+        for i in range(6):
+            drawn.append(i)
+            yield PageImage(i, _back_page() if i % 2 else _bgr(_text_page((25, 25, 25))), DPI)
+
+    monkeypatch.setattr(engine, "ocr_page_encoded", fake_encoded)
+    monkeypatch.setattr(tesseract, "recognize", lambda *a, **k: ([], ""))
+    monkeypatch.setattr(tesseract, "detect_orientation", lambda *a, **k: (0, 0.0))
+    results = engine.ocr_document_encoded(pages(), workers=1)
+    assert [r[0].index for r in results] == list(range(6))
+
+
+def _mark_done(page: PageImage, *, lang: str, timeout_s: int) -> int:
+    """A picklable stand-in for the OCR of one page (runs in a spawned worker)."""
+    import time
+
+    time.sleep(0.3)
+    Path(lang, f"{page.index}.done").touch()  # ``lang`` carries the folder: no other channel
+    return page.index
+
+
+def test_pool_draws_pages_only_as_workers_free_up(tmp_path: Path) -> None:
+    from ocr import engine
+
+    def pages():  # noqa: ANN202
+        for i in range(7):
+            finished = len(list(tmp_path.glob("*.done")))
+            assert i - finished <= 3, f"page {i} drawn with only {finished} done"
+            yield PageImage(i, np.zeros((4, 4), np.uint8), DPI)
+
+    results = engine._map_pages(_mark_done, pages(), lang=str(tmp_path), timeout_s=1, workers=2)
+    assert results == list(range(7))

@@ -119,6 +119,7 @@ def test_ocr_pages_uses_the_text_layer_and_ocrs_the_stamp_only_page(monkeypatch:
     ocr_calls: list[int] = []
 
     def fake_ocr(pages_, **kwargs):  # noqa: ANN001, ANN202 - the OCR of the pages without text
+        pages_ = list(pages_)
         ocr_calls.extend(p.index for p in pages_)
         return [
             (OcrPage(p.index, p.width, p.height, p.dpi, (), "", 0.0, blank=True), b"", "png") for p in pages_
