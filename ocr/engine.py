@@ -45,7 +45,7 @@ def ocr_page(page: PageImage, *, lang: str = "vie", timeout_s: int = 180) -> tup
         return blank, page.image
     prepared = prepare(page)
     words, text = tesseract.recognize(
-        prepared.ocr_image, dpi=prepared.ocr_dpi, lang=lang, timeout_s=timeout_s
+        prepared.ocr_image, dpi=prepared.ocr_dpi, lang=lang, psm=OCR_PSM, timeout_s=timeout_s
     )
     if prepared.scale != 1.0:
         words = [_scale_word(w, 1.0 / prepared.scale) for w in words]

@@ -16,11 +16,13 @@ import re
 import subprocess
 import tempfile
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, ImageSequence
+from PIL import Image, ImageOps
 
 from schemas.errors import (
     CorruptFile,
@@ -89,18 +91,41 @@ def sniff_kind(data: bytes) -> str:
 
 
 def load_pages(data: bytes, *, max_pages: int = 500, max_pixels: int = DEFAULT_MAX_PIXELS) -> list[PageImage]:
-    """Decode every page of one input file.
+    """Decode every page of one input file: ``list(iter_pages(...))``, with the same errors."""
+    return list(iter_pages(data, max_pages=max_pages, max_pixels=max_pixels))
+
+
+def iter_pages(
+    data: bytes, *, max_pages: int = 500, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> Iterator[PageImage]:
+    """Decode the pages of one input file one at a time, so a long 300 dpi document never holds
+    every page's pixels at once (each is ~26 MB in colour).
 
     Raises ``EmptyFile``, ``UnsupportedFileType``, ``CorruptFile``, ``EncryptedPdf`` or a
     ``LimitExceeded``: ``TooManyPages`` (over ``max_pages``), ``DecompressionBomb`` (a page over
     ``max_pixels`` pixels, or a stream over pypdf's output limits), ``MemoryLimitExceeded``.
-    Nothing else escapes, whatever the bytes (the fuzz tests hold it to that).
+    Nothing else escapes, whatever the bytes (the fuzz tests hold it to that). The file type,
+    page count and (for PDFs) the safety inspection are checked on the first ``next()``, before
+    any page is decoded; a damaged later page raises when it is reached.
     """
     kind = sniff_kind(data)
+    if kind == "pdf":
+        gen = _iter_pdf(data, max_pages=max_pages, max_pixels=max_pixels)
+    else:
+        gen = _iter_raster(data, kind, max_pages=max_pages, max_pixels=max_pixels)
+    while True:
+        with _translated(kind):
+            page = next(gen, None)
+        if page is None:
+            return
+        yield page
+
+
+@contextmanager
+def _translated(kind: str) -> Iterator[None]:
+    """Library failures on a damaged file become the errors of ``schemas.errors``."""
     try:
-        if kind == "pdf":
-            return _load_pdf(data, max_pages=max_pages, max_pixels=max_pixels)
-        return _load_raster(data, kind, max_pages=max_pages, max_pixels=max_pixels)
+        yield
     except SohoaError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -121,13 +146,19 @@ def load_document(path: Path, **limits: int) -> list[PageImage]:
     ``limits`` are ``max_pages`` / ``max_pixels`` as for :func:`load_pages`; ``max_pages`` counts
     the whole folder.
     """
+    return list(iter_document(path, **limits))
+
+
+def iter_document(path: Path, **limits: int) -> Iterator[PageImage]:
+    """:func:`load_document` one page at a time (see :func:`iter_pages`)."""
     path = Path(path)
     if not path.is_dir():
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise CorruptFile(f"cannot read {path.name}: {exc}") from exc
-        return load_pages(data, **limits)
+        yield from iter_pages(data, **limits)
+        return
     files = sorted(
         (p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")),
         key=lambda p: _natural_key(p.name),
@@ -136,19 +167,19 @@ def load_document(path: Path, **limits: int) -> list[PageImage]:
     if not files:
         raise EmptyFile(f"folder {path.name} holds no page images")
     max_pages = limits.get("max_pages", 500)
-    pages: list[PageImage] = []
+    n = 0
     for f in files:
-        for page in load_document(f, **limits):
-            pages.append(_reindex(page, len(pages)))
-            if len(pages) > max_pages:
+        for page in iter_document(f, **limits):
+            if n >= max_pages:
                 raise TooManyPages(f"more than {max_pages} pages in folder {path.name}")
-    return pages
+            yield _reindex(page, n)
+            n += 1
 
 
 # --- raster images -----------------------------------------------------------------------
 
 
-def _load_raster(data: bytes, kind: str, *, max_pages: int, max_pixels: int) -> list[PageImage]:
+def _iter_raster(data: bytes, kind: str, *, max_pages: int, max_pixels: int) -> Iterator[PageImage]:
     Image.MAX_IMAGE_PIXELS = max_pixels
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -156,8 +187,13 @@ def _load_raster(data: bytes, kind: str, *, max_pages: int, max_pixels: int) -> 
         n_frames = getattr(img, "n_frames", 1)
         if n_frames > max_pages:
             raise TooManyPages(f"{n_frames} pages, limit {max_pages}")
-        pages = []
-        for i, frame in enumerate(ImageSequence.Iterator(img)):
+    # The generator body runs in the caller's ``next()``: the warning filter is set per page.
+    for i in range(n_frames):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            Image.MAX_IMAGE_PIXELS = max_pixels
+            img.seek(i)
+            frame = img
             _check_pixels(frame.size, max_pixels)
             frame.load()  # decode now, so truncation shows up here
             orientation = frame.getexif().get(0x0112, 1) if kind in ("jpeg", "tiff") else 1
@@ -166,16 +202,15 @@ def _load_raster(data: bytes, kind: str, *, max_pages: int, max_pixels: int) -> 
             encoded = None
             if kind == "jpeg" and orientation in (0, 1) and upright.mode in ("L", "RGB"):
                 encoded = data
-            pages.append(
-                PageImage(
-                    index=i,
-                    image=_to_array(upright),
-                    dpi=dpi,
-                    encoded=encoded,
-                    encoded_format="jpeg" if encoded is not None else None,
-                )
+            page = PageImage(
+                index=i,
+                image=_to_array(upright),
+                dpi=dpi,
+                encoded=encoded,
+                encoded_format="jpeg" if encoded is not None else None,
             )
-    return pages
+            del upright
+        yield page
 
 
 def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
@@ -224,7 +259,7 @@ def _snap_dpi(x: float) -> int:
 # --- PDF ---------------------------------------------------------------------------------
 
 
-def _load_pdf(data: bytes, *, max_pages: int, max_pixels: int) -> list[PageImage]:
+def _iter_pdf(data: bytes, *, max_pages: int, max_pixels: int) -> Iterator[PageImage]:
     import logging
 
     from pypdf import PdfReader
@@ -257,11 +292,9 @@ def _load_pdf(data: bytes, *, max_pages: int, max_pixels: int) -> list[PageImage
         raise CorruptFile("PDF has no pages")
     if n > max_pages:
         raise TooManyPages(f"{n} pages, limit {max_pages}")
-    pages = []
     for i, page in enumerate(reader.pages):
         embedded = _embedded_page_image(page, i, max_pixels)
-        pages.append(embedded if embedded is not None else _render_page(data, i, max_pixels))
-    return pages
+        yield embedded if embedded is not None else _render_page(data, i, max_pixels)
 
 
 def _embedded_page_image(page: object, index: int, max_pixels: int) -> PageImage | None:

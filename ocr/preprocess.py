@@ -21,6 +21,7 @@ MIN_SKEW_DEG = 0.1
 MAX_SKEW_DEG = 10.0
 OCR_TARGET_DPI = 300
 UPSCALE_BELOW_DPI = 250
+BINARIZE = False
 # Profile energy of vertical over horizontal lines below which a page is horizontal for sure.
 HORIZONTAL_RATIO = 0.15
 # Ink above over below the text lines' cores at which an upright reading needs no OSD check
@@ -105,6 +106,8 @@ def prepare(page: PageImage, *, detect_rotation: bool = True) -> Prepared:
         flat = cv2.resize(flat, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
         ocr_dpi = OCR_TARGET_DPI
     flat = remove_streaks(flat)
+    if BINARIZE:
+        _, flat = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     return Prepared(
         display=display, ocr_image=flat, rotation=rotation, skew=skew, scale=scale, ocr_dpi=ocr_dpi
     )

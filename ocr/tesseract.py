@@ -108,13 +108,14 @@ def recognize(
     lang: str = "vie",
     psm: int = 3,
     timeout_s: int = 180,
-    config: str = DEFAULT_CONFIG,
+    config: str | None = None,
 ) -> tuple[list[OcrWord], str]:
     """Words with boxes (in ``image`` pixels) and the page text (lines joined by "\\n").
 
     Text is in Tesseract's reading order (block, paragraph, line), NFC, look-alikes folded.
     """
     _single_thread()
+    config = DEFAULT_CONFIG if config is None else config
     cfg = f"--psm {psm} --dpi {int(dpi)} {config}".strip()
     try:
         data = pytesseract.image_to_data(
