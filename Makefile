@@ -13,6 +13,7 @@ demo: setup
 	$(SOHOA) demo
 
 test: setup
+	@bash scripts/services.sh
 	$(VENV)/bin/pytest -q
 
 test-fast: setup

@@ -184,7 +184,7 @@ def extract(
     """
     settings = _settings()
     from ocr.extract import ocr_pages
-    from ocr.pages import load_document
+    from ocr.pages import iter_document
     from schemas.errors import SohoaError
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -194,7 +194,8 @@ def extract(
         for doc in docs:
             stem = doc.name if doc.is_dir() else doc.stem
             try:
-                pages = load_document(doc, max_pages=settings.max_pages, max_pixels=settings.max_pixels)
+                # Lazy: pages are decoded as OCR workers free up, never all at once.
+                pages = iter_document(doc, max_pages=settings.max_pages, max_pixels=settings.max_pixels)
                 pdf = doc.read_bytes() if doc.is_file() else None
                 pdf = pdf if pdf and pdf.lstrip()[:5] == b"%PDF-" else None  # text layer first
                 result = ocr_pages(

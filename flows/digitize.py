@@ -125,8 +125,9 @@ def record_task(
     clerk: dict[str, Any] | None = None,
     claim: str | None = None,
 ) -> Any:
+    rt = get_runtime()
     return steps.record(
-        get_runtime().ledger, intake, doc.extraction, copies, received, clerk=clerk, claim=claim
+        rt.ledger, intake, doc.extraction, copies, received, clerk=clerk, claim=claim, signer=rt.signer
     )
 
 

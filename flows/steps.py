@@ -217,6 +217,24 @@ def archive(
     return ArchivedCopies(original=original, signed=signed_obj, metadata=meta, text=text, retention=retention)
 
 
+def signature_level(signer: Any) -> str | None:
+    """The PAdES level the signer was configured for: B-T whenever a TSA is set, else B-B."""
+    if signer is None:
+        return None
+    return signer.level or ("B-T" if signer.tsa_url else "B-B")
+
+
+def signer_fingerprint(signer: Any) -> str | None:
+    """SHA-256 of the agency certificate that signed (PKCS#12 keys; a token's is read at signing)."""
+    if signer is None or not signer.p12:
+        return None
+    from cryptography.hazmat.primitives import hashes
+
+    from signing.pki import load_pkcs12
+
+    return load_pkcs12(signer.p12, signer.password).cert.fingerprint(hashes.SHA256()).hex()
+
+
 def record(
     ledger: Ledger,
     intake: Intake,
@@ -226,6 +244,7 @@ def record(
     *,
     clerk: dict[str, Any] | None = None,
     claim: str | None = None,
+    signer: Any = None,
 ) -> Document:
     """``clerk``: the sidecar's data (mã hồ sơ, mã TTHC...); ``claim``: the inbox claim token,
     kept in the ``received`` event so a run resumed after a crash knows the row is its own."""
@@ -260,6 +279,8 @@ def record(
         signed_key=copies.signed.key,
         metadata_key=copies.metadata.key,
         signed_sha256=copies.signed.sha256,
+        signature_level=signature_level(signer),
+        signer_fingerprint=signer_fingerprint(signer),
         original_version_id=copies.original.version_id,
         signed_version_id=copies.signed.version_id,
         metadata_version_id=copies.metadata.version_id,
@@ -270,7 +291,11 @@ def record(
     )
     now = dt.datetime.now(dt.UTC).isoformat()
     events = [
-        ("received", AGENT, f"{intake.name} at {received.isoformat()}" + (f" [claim {claim}]" if claim else "")),
+        (
+            "received",
+            AGENT,
+            f"{intake.name} at {received.isoformat()}" + (f" [claim {claim}]" if claim else ""),
+        ),
         ("ocr", AGENT, f"{len(extraction.pages)} page(s), confidence {extraction.confidence:.1f}"),
         ("signed", AGENT, f"signed.pdf sha256 {copies.signed.sha256}"),
         ("archived", AGENT, f"{copies.original.uri}, {copies.signed.uri} at {now}"),

@@ -98,27 +98,41 @@ def load_pages(data: bytes, *, max_pages: int = 500, max_pixels: int = DEFAULT_M
 def iter_pages(
     data: bytes, *, max_pages: int = 500, max_pixels: int = DEFAULT_MAX_PIXELS
 ) -> Iterator[PageImage]:
-    """Decode the pages of one input file one at a time, so a long 300 dpi document never holds
-    every page's pixels at once (each is ~26 MB in colour).
+    """The pages of one input file, decoded one at a time, so a long 300 dpi document never
+    holds every page's pixels at once (each is ~26 MB in colour).
 
-    Raises ``EmptyFile``, ``UnsupportedFileType``, ``CorruptFile``, ``EncryptedPdf`` or a
-    ``LimitExceeded``: ``TooManyPages`` (over ``max_pages``), ``DecompressionBomb`` (a page over
-    ``max_pixels`` pixels, or a stream over pypdf's output limits), ``MemoryLimitExceeded``.
-    Nothing else escapes, whatever the bytes (the fuzz tests hold it to that). The file type,
-    page count and (for PDFs) the safety inspection are checked on the first ``next()``, before
-    any page is decoded; a damaged later page raises when it is reached.
+    Raises as :func:`load_pages`. The file type, page count, PDF safety inspection and the first
+    page are checked in this call, before it returns; a later page that is damaged or over a
+    limit raises when the iteration reaches it.
     """
     kind = sniff_kind(data)
     if kind == "pdf":
-        gen = _iter_pdf(data, max_pages=max_pages, max_pixels=max_pixels)
+        pages = _iter_pdf(data, max_pages=max_pages, max_pixels=max_pixels)
     else:
-        gen = _iter_raster(data, kind, max_pages=max_pages, max_pixels=max_pixels)
+        pages = _iter_raster(data, kind, max_pages=max_pages, max_pixels=max_pixels)
+    return _primed(_translating(kind, pages))
+
+
+def _translating(kind: str, pages: Iterator[PageImage]) -> Iterator[PageImage]:
+    """``pages`` with every library failure translated (see :func:`_translated`)."""
     while True:
         with _translated(kind):
-            page = next(gen, None)
+            page = next(pages, None)
         if page is None:
             return
         yield page
+
+
+def _primed(pages: Iterator[PageImage]) -> Iterator[PageImage]:
+    """Run ``pages`` up to its first page now, so what fails on opening fails in the caller."""
+    first = next(pages, None)
+
+    def rest() -> Iterator[PageImage]:
+        if first is not None:
+            yield first
+        yield from pages
+
+    return rest()
 
 
 @contextmanager
@@ -157,8 +171,7 @@ def iter_document(path: Path, **limits: int) -> Iterator[PageImage]:
             data = path.read_bytes()
         except OSError as exc:
             raise CorruptFile(f"cannot read {path.name}: {exc}") from exc
-        yield from iter_pages(data, **limits)
-        return
+        return iter_pages(data, **limits)
     files = sorted(
         (p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")),
         key=lambda p: _natural_key(p.name),
@@ -166,12 +179,16 @@ def iter_document(path: Path, **limits: int) -> Iterator[PageImage]:
     files = [p for p in files if p.suffix.lower() in _IMAGE_SUFFIXES]
     if not files:
         raise EmptyFile(f"folder {path.name} holds no page images")
+    return _primed(_folder_pages(path.name, files, limits))
+
+
+def _folder_pages(name: str, files: list[Path], limits: dict[str, int]) -> Iterator[PageImage]:
     max_pages = limits.get("max_pages", 500)
     n = 0
     for f in files:
         for page in iter_document(f, **limits):
             if n >= max_pages:
-                raise TooManyPages(f"more than {max_pages} pages in folder {path.name}")
+                raise TooManyPages(f"more than {max_pages} pages in folder {name}")
             yield _reindex(page, n)
             n += 1
 
@@ -233,8 +250,11 @@ def _to_array(img: Image.Image) -> np.ndarray:
         rgba = img.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         img = Image.alpha_composite(white, rgba)
-    rgb = np.asarray(img.convert("RGB"), dtype=np.uint8)
-    return np.ascontiguousarray(rgb[:, :, ::-1])
+    import cv2  # here, not at the top: OpenCV reads OPENCV_IO_MAX_IMAGE_PIXELS when loaded
+
+    # One copy out of Pillow, one swap into BGR: a 300 dpi colour page is ~26 MB per copy.
+    rgb = np.asarray(img if img.mode == "RGB" else img.convert("RGB"), dtype=np.uint8)
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
 
 
 def _dpi_from_info(dpi: object) -> int:

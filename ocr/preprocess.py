@@ -3,7 +3,7 @@
 Two images come out with one geometry. ``display`` is the scan as the archive shows it: the
 original colours, only turned upright and deskewed (never filtered, so no information is lost).
 ``ocr_image`` is what Tesseract reads: gray, coloured seal/stamp ink suppressed, background
-flattened, upscaled for low-dpi scans. ``scale`` maps it back: display px = ocr px / scale.
+flattened, binarised, upscaled for very low-dpi scans. ``scale`` maps it back: display px = ocr px / scale.
 """
 
 from __future__ import annotations
@@ -20,8 +20,15 @@ OSD_MIN_CONFIDENCE = 2.0
 MIN_SKEW_DEG = 0.1
 MAX_SKEW_DEG = 10.0
 OCR_TARGET_DPI = 300
-UPSCALE_BELOW_DPI = 250
-BINARIZE = False
+# Tesseract reads 200 dpi office scans as well as 300 dpi ones (dev corpus: CER 9.0 % vs 9.4 %
+# on a 21-page subset) at 2.25x fewer pixels; only really coarse scans are upscaled.
+UPSCALE_BELOW_DPI = 170
+# Otsu on the flattened page: a two-level image is cheaper for Tesseract to read, and the
+# background is already even, so a global threshold loses nothing.
+BINARIZE = True
+# OSD only where the cheap signals are ambiguous: clearly vertical lines are turned by 90 and the
+# ascender test (or the strip check) settles 90 vs 270, as it settles 0 vs 180.
+LAZY_OSD = True
 # Profile energy of vertical over horizontal lines below which a page is horizontal for sure.
 HORIZONTAL_RATIO = 0.15
 # Ink above over below the text lines' cores at which an upright reading needs no OSD check
@@ -61,21 +68,26 @@ def prepare(page: PageImage, *, detect_rotation: bool = True) -> Prepared:
         return osd[0]
 
     base, osd_flip, osd_conf = 0, False, 0.0
-    skew, score = _skew_search(ink)
+    coarse = _coarse_skew(ink)
     if detect_rotation:
-        skew_v, score_v = _skew_search(rotate_right_angle(ink, 90))
-        ratio = score_v / max(score, 1e-9)
+        # Line direction from the coarse passes alone; the fine pass runs for the winner only.
+        ink_v = rotate_right_angle(ink, 90)
+        coarse_v = _coarse_skew(ink_v)
+        ratio = coarse_v[1] / max(coarse[1], 1e-9)
         # OSD never called an upright dev page 90/270, but misses some rotated ones; streaks can
         # fool the profiles: either signal clearly, or both mildly. Below 0.15 the lines are
         # horizontal whatever OSD says, so OSD is only asked if up/down stays unclear below.
-        if ratio > HORIZONTAL_RATIO:
+        if ratio > 2.0 and LAZY_OSD:
+            base = 90  # 90 or 270: the up/down check below settles which
+        elif ratio > HORIZONTAL_RATIO:
             osd_rotation, conf = run_osd()
             if ratio > 2.0 or osd_rotation in (90, 270):
-                base, skew = (osd_rotation if osd_rotation in (90, 270) else 90), skew_v
+                base = osd_rotation if osd_rotation in (90, 270) else 90
                 osd_conf = conf if osd_rotation in (90, 270) else 0.0
             else:
                 osd_flip = osd_rotation == 180
                 osd_conf = conf if osd_rotation in (0, 180) else 0.0
+    skew, _ = _skew_search(ink_v, coarse_v) if base else _skew_search(ink, coarse)
     if abs(skew) <= MIN_SKEW_DEG:
         skew = 0.0
     flat = rotate_right_angle(flat, base)
@@ -85,7 +97,7 @@ def prepare(page: PageImage, *, detect_rotation: bool = True) -> Prepared:
     if detect_rotation:
         ascender = _ascender_ratio(flat)
         if osd or ascender < CLEARLY_UPRIGHT:
-            if not osd:
+            if not osd and not (LAZY_OSD and ascender < 0.7):
                 osd_rotation, conf = run_osd()
                 osd_flip, osd_conf = osd_rotation == 180, (conf if osd_rotation in (0, 180) else 0.0)
             flip = _upside_down(flat, page.dpi, osd_flip=osd_flip, osd_conf=osd_conf, ratio=ascender)
@@ -208,40 +220,50 @@ def _ink_mask(gray: np.ndarray, target: int = 1000) -> np.ndarray:
     return _text_mask(ink).astype(np.float32) / 255.0
 
 
-def _skew_search(ink: np.ndarray) -> tuple[float, float]:
-    """Projection-profile deskew: the angle maximising the energy of the row-sum profile.
+def _coarse_skew(ink: np.ndarray) -> tuple[float, float]:
+    """The coarse pass of :func:`_skew_search`: best angle on a 0.5 degree grid and its score.
 
-    Robust to the stamps, borders and streaks that fool line-fit estimators: only long
-    horizontal runs of text produce sharp row peaks. Coarse search, then fine around the best.
-    Returns (angle, score); the score also tells horizontal from vertical text lines.
+    It runs at half size (a quarter of the pixels): a 0.5 degree step needs no more. Its score
+    also tells horizontal from vertical text lines.
     """
     if float(ink.sum()) < 50:
         return 0.0, 0.0
-    sh, sw = ink.shape
-
-    def score(angle: float) -> float:
-        m = cv2.getRotationMatrix2D((sw / 2.0, sh / 2.0), float(angle), 1.0)
-        rot = cv2.warpAffine(ink, m, (sw, sh), flags=cv2.INTER_LINEAR, borderValue=0)
-        d = np.diff(rot.sum(axis=1))
-        return float(np.dot(d, d))
-
-    # The coarse pass runs at half size (a quarter of the pixels): a 0.5 degree step needs no more.
-    half = cv2.resize(ink, (max(1, sw // 2), max(1, sh // 2)), interpolation=cv2.INTER_AREA)
-    hh, hw = half.shape
-
-    def coarse_score(angle: float) -> float:
-        m = cv2.getRotationMatrix2D((hw / 2.0, hh / 2.0), float(angle), 1.0)
-        rot = cv2.warpAffine(half, m, (hw, hh), flags=cv2.INTER_LINEAR, borderValue=0)
-        d = np.diff(rot.sum(axis=1))
-        return float(np.dot(d, d))
-
+    half = cv2.resize(
+        ink, (max(1, ink.shape[1] // 2), max(1, ink.shape[0] // 2)), interpolation=cv2.INTER_AREA
+    )
     coarse = np.arange(-MAX_SKEW_DEG, MAX_SKEW_DEG + 1e-9, 0.5)
-    scores = [coarse_score(a) for a in coarse]
-    best = float(coarse[int(np.argmax(scores))])
-    fine = np.arange(best - 0.5, best + 0.5 + 1e-9, 0.05)
-    scores = [score(a) for a in fine]
+    scores = [_profile_energy(half, a) for a in coarse]
     i = int(np.argmax(scores))
-    return round(float(fine[i]), 2), scores[i]
+    return float(coarse[i]), scores[i]
+
+
+def _skew_search(ink: np.ndarray, coarse: tuple[float, float] | None = None) -> tuple[float, float]:
+    """Projection-profile deskew: the angle maximising the energy of the row-sum profile.
+
+    Robust to the stamps, borders and streaks that fool line-fit estimators: only long
+    horizontal runs of text produce sharp row peaks. Coarse search (``coarse`` if already
+    done), then fine around the best. Returns (angle, score).
+    """
+    if float(ink.sum()) < 50:
+        return 0.0, 0.0
+    best = (coarse or _coarse_skew(ink))[0]
+    # 0.1 degree steps, then the two half-steps beside the best: 13 rotations instead of 21.
+    scored = {
+        round(float(a), 2): _profile_energy(ink, a) for a in np.arange(best - 0.5, best + 0.5 + 1e-9, 0.1)
+    }
+    mid = max(scored, key=scored.__getitem__)
+    for a in (round(mid - 0.05, 2), round(mid + 0.05, 2)):
+        scored[a] = _profile_energy(ink, a)
+    angle = max(scored, key=scored.__getitem__)
+    return angle, scored[angle]
+
+
+def _profile_energy(ink: np.ndarray, angle: float) -> float:
+    sh, sw = ink.shape
+    m = cv2.getRotationMatrix2D((sw / 2.0, sh / 2.0), float(angle), 1.0)
+    rot = cv2.warpAffine(ink, m, (sw, sh), flags=cv2.INTER_LINEAR, borderValue=0)
+    d = np.diff(rot.sum(axis=1))
+    return float(np.dot(d, d))
 
 
 def _ascender_ratio(gray: np.ndarray) -> float:
@@ -323,13 +345,23 @@ def _upside_down(
         return False
     # The signals disagree or are weak: read a strip both ways and trust Tesseract's confidence.
     img = _at_ocr_dpi(flat, dpi)
-    return _strip_confidence(img, 180) > _strip_confidence(img, 0) + 5.0
+    ocr_dpi = OCR_TARGET_DPI if dpi < UPSCALE_BELOW_DPI else dpi
+    return _strip_confidence(img, 180, ocr_dpi) > _strip_confidence(img, 0, ocr_dpi) + 5.0
 
 
-def _strip_confidence(img: np.ndarray, rotation: int) -> float:
+def _strip_confidence(img: np.ndarray, rotation: int, dpi: int = OCR_TARGET_DPI) -> float:
+    """Mean word confidence of the inkiest 15 % band of the page, read turned by ``rotation``.
+
+    The band is chosen by ink, not at a fixed height, so a short last page (a signature block at
+    the top) is still read on text rather than on empty paper.
+    """
     h = img.shape[0]
-    strip = rotate_right_angle(img, rotation)[int(h * 0.35) : int(h * 0.5)]
-    words, _ = tesseract.recognize(strip, dpi=OCR_TARGET_DPI, psm=6)
+    band = max(1, int(h * 0.15))
+    rows = (img < 128).sum(axis=1, dtype=np.int64)
+    sums = np.convolve(rows, np.ones(band, dtype=np.int64), mode="valid")
+    y0 = int(np.argmax(sums)) if sums.size else 0
+    strip = rotate_right_angle(np.ascontiguousarray(img[y0 : y0 + band]), rotation)
+    words, _ = tesseract.recognize(strip, dpi=dpi, psm=6)
     confident = [w.confidence for w in words if len(w.text) > 1]
     return float(np.mean(confident)) if confident else 0.0
 

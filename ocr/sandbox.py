@@ -199,13 +199,13 @@ def extract_document(
 ) -> Any:
     """Safety check (PDFs), pages, OCR, metadata: ``ocr.extract.DocumentOcr`` for one file."""
     from ocr.extract import ocr_pages
-    from ocr.pages import load_pages, sniff_kind
+    from ocr.pages import iter_pages, sniff_kind
     from ocr.pdfsafety import check_pdf
 
     is_pdf = sniff_kind(data) == "pdf"
     if is_pdf:
         check_pdf(data, max_pages=max_pages, max_pixels=max_pixels, allow_signed=allow_signed)
-    pages = load_pages(data, max_pages=max_pages, max_pixels=max_pixels)
+    pages = iter_pages(data, max_pages=max_pages, max_pixels=max_pixels)  # decoded as OCR needs them
     return ocr_pages(
         pages, lang=lang, timeout_s=timeout_s, workers=workers, pdf_bytes=data if is_pdf else None
     )

@@ -162,7 +162,9 @@ def create_dev_pki(
         raise ConfigError(f"valid_days must be positive, got {valid_days}")
 
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    not_before = now - dt.timedelta(minutes=5)  # tolerate small clock skew between machines
+    # A day back: tolerates clock skew between machines and signing times set a little in the past
+    # (tests fix the signing time when their module is collected, minutes before the PKI is made).
+    not_before = now - dt.timedelta(days=1)
     ca_not_after = now + dt.timedelta(days=valid_days + 1)
     signer_not_after = now + dt.timedelta(days=valid_days)
 

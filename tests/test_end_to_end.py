@@ -89,6 +89,15 @@ def test_inbox_to_signed_archived_counted(sohoa_home: Path, scans) -> None:
     assert "[VI]" in reason_text and "[EN]" in reason_text and "corrupt_file" in reason_text
 
     roots = [(settings.pki_dir / "root.pem").read_bytes()]
+    from cryptography.hazmat.primitives import hashes
+
+    from signing.pki import load_pkcs12
+
+    signer_sha256 = (
+        load_pkcs12(settings.signer_p12.read_bytes(), settings.signer_password)
+        .cert.fingerprint(hashes.SHA256())
+        .hex()
+    )
     for name, (spec, gt) in expected.items():
         r = by_file[name]
         assert r["status"] == "archived", r
@@ -112,6 +121,7 @@ def test_inbox_to_signed_archived_counted(sohoa_home: Path, scans) -> None:
 
         doc = rt.ledger.find_document(r["sha256"])
         assert doc is not None and doc.unit_code == spec.unit_code and doc.so_ky_hieu == gt["so_ky_hieu"]
+        assert doc.signature_level == "B-B" and doc.signer_fingerprint == signer_sha256
         meta = json.loads(rt.store.get(doc.metadata_key))
         assert meta["sha256"] == r["sha256"]
 

@@ -198,3 +198,49 @@ def test_pillow_pixel_limit_is_explicit() -> None:
     load_pages(_encode(_image(), "PNG"), max_pixels=5_000_000)
     assert Image.MAX_IMAGE_PIXELS == 5_000_000
     assert ocr.pages.DEFAULT_MAX_PIXELS == 200_000_000
+
+
+def test_iter_pages_decodes_one_page_at_a_time() -> None:
+    """A long document is streamed: the opening checks (type, page count) and the first page
+    happen in the call, each further page only when asked for; pages match ``load_pages``."""
+    from ocr.pages import iter_pages
+    from schemas.errors import TooManyPages
+
+    frames = [_image(40 + 10 * i, 50, mode="L") for i in range(4)]
+    tiff = _encode(frames[0], "TIFF", save_all=True, append_images=frames[1:])
+    with pytest.raises(TooManyPages):
+        iter_pages(tiff, max_pages=3)  # raised before any page is iterated
+    with pytest.raises(UnsupportedFileType):
+        iter_pages(b"GIF89a" + b"\0" * 20)
+    with pytest.raises(CorruptFile):
+        iter_pages(b"\x89PNG\r\n\x1a\n" + b"not really a png" * 10)
+    for data in (tiff, _pdf_of([f.convert("RGB") for f in frames])):
+        it = iter_pages(data)
+        first = next(it)
+        assert first.index == 0 and first.width == 40
+        rest = list(it)
+        assert [p.width for p in rest] == [50, 60, 70] and [p.index for p in rest] == [1, 2, 3]
+        assert [p.image.shape for p in load_pages(data)] == [p.image.shape for p in (first, *rest)]
+
+
+def test_iter_pages_reports_a_damaged_later_page_as_corrupt() -> None:
+    from ocr.pages import iter_pages
+
+    frames = [_image(400, 400) for _ in range(3)]
+    tiff = _encode(frames[0], "TIFF", save_all=True, append_images=frames[1:])
+    it = iter_pages(tiff[: int(len(tiff) * 0.8)])  # the last frame is cut off
+    with pytest.raises(CorruptFile):
+        list(it)
+
+
+def test_iter_document_over_a_folder_counts_pages_across_files(tmp_path: Path) -> None:
+    from ocr.pages import iter_document
+    from schemas.errors import TooManyPages
+
+    for n in (1, 2, 3):
+        (tmp_path / f"p{n}.png").write_bytes(_encode(_image(10 * n, 30, mode="L"), "PNG"))
+    assert [p.index for p in iter_document(tmp_path)] == [0, 1, 2]
+    it = iter_document(tmp_path, max_pages=2)
+    assert [next(it).index, next(it).index] == [0, 1]
+    with pytest.raises(TooManyPages):
+        next(it)
