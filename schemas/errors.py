@@ -135,8 +135,12 @@ class LimitExceeded(InputError):
 
 class TooManyPages(LimitExceeded):
     reason = "too_many_pages"
-    message_vi = "Tệp có nhiều trang hơn giới hạn cho phép (SOHOA_MAX_PAGES). Hãy tách thành nhiều tệp nhỏ hơn."
-    message_en = "The file has more pages than allowed (SOHOA_MAX_PAGES). Split it into several smaller files."
+    message_vi = (
+        "Tệp có nhiều trang hơn giới hạn cho phép (SOHOA_MAX_PAGES). Hãy tách thành nhiều tệp nhỏ hơn."
+    )
+    message_en = (
+        "The file has more pages than allowed (SOHOA_MAX_PAGES). Split it into several smaller files."
+    )
 
 
 class DecompressionBomb(LimitExceeded):
@@ -155,7 +159,9 @@ class DecompressionBomb(LimitExceeded):
 
 class ProcessingTimeout(LimitExceeded):
     reason = "timeout"
-    message_vi = "Xử lý tệp quá thời gian cho phép (SOHOA_DOC_TIMEOUT_S). Hãy tách tệp nhỏ hơn hoặc báo quản trị."
+    message_vi = (
+        "Xử lý tệp quá thời gian cho phép (SOHOA_DOC_TIMEOUT_S). Hãy tách tệp nhỏ hơn hoặc báo quản trị."
+    )
     message_en = "Processing the file took longer than allowed (SOHOA_DOC_TIMEOUT_S). Split it or tell the administrator."
 
 
@@ -310,9 +316,7 @@ class RegisterInvalid(InputError):
         "Sổ theo dõi (tệp số kết quả còn hiệu lực) có dòng sai; chưa nhập dòng nào. "
         "Sửa các dòng được liệt kê rồi nhập lại cả tệp."
     )
-    message_en = (
-        "The register file has bad rows; nothing was imported. Fix the rows listed and import the whole file again."
-    )
+    message_en = "The register file has bad rows; nothing was imported. Fix the rows listed and import the whole file again."
 
     def __init__(self, detail: str = "", *, problems: list[tuple[int, str]] | None = None):
         super().__init__(detail)
@@ -323,5 +327,7 @@ class ReviewError(InputError):
     """A review-queue correction that cannot be applied (unknown document or field, bad value)."""
 
     reason = "bad_correction"
-    message_vi = "Không sửa được trường siêu dữ liệu này; xem chi tiết, kiểm tra mã tài liệu, tên trường và giá trị."
+    message_vi = (
+        "Không sửa được trường siêu dữ liệu này; xem chi tiết, kiểm tra mã tài liệu, tên trường và giá trị."
+    )
     message_en = "This metadata correction cannot be applied; check the document hash, field name and value."
