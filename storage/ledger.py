@@ -37,6 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine, select
 
+from schemas.documents import METADATA_KEYS
 from schemas.errors import ConfigError, LedgerError
 from schemas.ledger import (
     EARLIEST,
@@ -68,23 +69,7 @@ REVIEW_BELOW = 0.5
 TRUSTED_SOURCES = frozenset({"clerk", "archivist"})
 """Field sources a person vouched for: never flagged, whatever their confidence."""
 
-CORRECTABLE_FIELDS: tuple[str, ...] = (
-    "so_ky_hieu",
-    "ngay_ban_hanh",
-    "dia_danh",
-    "co_quan_ban_hanh",
-    "co_quan_chu_quan",
-    "cap",
-    "loai_van_ban",
-    "trich_yeu",
-    "nguoi_ky",
-    "chuc_vu_nguoi_ky",
-    "so_trang",
-    "type_code",
-    "ma_ho_so",
-    "ma_tthc",
-    "maintenance",
-)
+CORRECTABLE_FIELDS: tuple[str, ...] = (*METADATA_KEYS, "type_code", "ma_ho_so", "ma_tthc", "maintenance")
 """Metadata fields an archivist may correct in the review queue (never hashes, keys or status)."""
 
 
