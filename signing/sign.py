@@ -93,8 +93,11 @@ FONT_CANDIDATES = (
 
 PT_PER_CM = 72 / 2.54
 STAMP_WIDTH = 6.0 * PT_PER_CM
-STAMP_HEIGHT = 1.8 * PT_PER_CM
+STAMP_HEIGHT = 1.5 * PT_PER_CM
 STAMP_MARGIN = 1.0 * PT_PER_CM
+# The stamp sits in the top margin (NĐ 30/2020: 20–25 mm), above the national motto that
+# occupies the top right of page 1, so it never covers the document's own text.
+STAMP_TOP_MARGIN = 0.3 * PT_PER_CM
 STAMP_FONT_SIZE = 10  # NĐ 30/2020: Times New Roman 10
 _WRAP_AT = 38  # characters per stamp line before the agency name wraps
 
@@ -185,7 +188,8 @@ def _inherited(page: generic.DictionaryObject, key: str) -> generic.PdfObject | 
 
 
 def stamp_box(page: generic.DictionaryObject) -> tuple[int, int, int, int]:
-    """Top-right box (~6 × 1.8 cm, 1 cm inside the visible page edge), sized from the page itself."""
+    """Top-right box (~6 × 1.5 cm, 1 cm from the right edge, 3 mm from the top: inside the top
+    margin, above the motto), sized from the page itself."""
     box = _inherited(page, "/CropBox") or _inherited(page, "/MediaBox")
     if box is None:
         raise SigningError("page 1 has no /MediaBox")
@@ -203,7 +207,7 @@ def stamp_box(page: generic.DictionaryObject) -> tuple[int, int, int, int]:
         raise SigningError(
             f"page 1 is too small for a visible stamp ({right - left:.0f} × {top - bottom:.0f} pt)"
         )
-    x2, y2 = right - margin, top - margin
+    x2, y2 = right - margin, top - min(STAMP_TOP_MARGIN, margin)
     # Integer PDF coordinates, rounded inwards so the box never leaves the page.
     return (int(x2 - width) + 1, int(y2 - height) + 1, int(x2), int(y2))
 

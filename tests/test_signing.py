@@ -332,8 +332,9 @@ def test_stamp_box_top_right_inside_page() -> None:
         )
         x1, y1, x2, y2 = stamp_box(page)
         assert 0 < x1 < x2 < w and 0 < y1 < y2 < h
-        assert 165 <= x2 - x1 <= 171 and 49 <= y2 - y1 <= 52  # ~6 cm × 1.8 cm
-        assert w - x2 <= 30 and h - y2 <= 30  # within ~1 cm of the top-right corner
+        assert 165 <= x2 - x1 <= 171 and 41 <= y2 - y1 <= 44  # ~6 cm × 1.5 cm
+        assert w - x2 <= 30 and h - y2 <= 10  # 1 cm from the right edge, in the top margin
+        assert h - y1 <= 52  # ends above 1.8 cm from the top, where the motto starts
 
 
 def test_signing_time_is_iso8601_vietnam_time() -> None:
