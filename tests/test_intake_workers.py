@@ -100,9 +100,13 @@ def _two_workers_case(sohoa_home: Path, tmp_path: Path, monkeypatch: pytest.Monk
     assert {r.state.type.value for r in runs} == {"COMPLETED"}
     names = {r.name for r in runs}
     assert all(" · " in name for name in names), names  # "<file> · <unit>"
-    took = [log.read_text(errors="replace").count("submitting flow run") for log in logs]
+    # Both workers took part. A worker logs "submitting" before the server settles a race for the
+    # same run (the loser logs "Aborted submission"), so log counts may exceed the runs; that each
+    # file ran exactly once is asserted from the server's flow runs above.
+    texts = [log.read_text(errors="replace") for log in logs]
+    took = [t.count("submitting flow run") - t.count("Aborted submission") for t in texts]
     print(f"{len(files)} files; flow runs taken by each worker: {took}")
-    assert sum(took) == len(files) and min(took) > 0, took
+    assert sum(took) >= len(files) and min(took) > 0, took
 
 
 @pytest.mark.slow
