@@ -21,7 +21,7 @@ from ocr import sandbox
 from ocr.extract import DocumentOcr, build_pdf
 from ocr.pages import sniff_kind
 from ocr.sidecar import archival_fields, review_for
-from schemas.documents import Extraction, nfc
+from schemas.documents import METADATA_KEYS, Extraction, nfc
 from schemas.errors import EmptyFile, IntegrityError, SignatureInvalid, UnsafeInput
 from schemas.ledger import Document
 from schemas.settings import Settings
@@ -251,22 +251,14 @@ def record(
     review = review_for(extraction.pages, clerk)
     md = review.result.metadata()
     clerk = clerk or {}
+    cap = md.cap.value if md.cap else None
     doc = Document(
         sha256=intake.sha256,
         file_name=intake.name,
         unit_code=intake.unit,
-        level=md.cap.value if md.cap else None,
-        so_ky_hieu=md.so_ky_hieu,
-        ngay_ban_hanh=md.ngay_ban_hanh,
-        dia_danh=md.dia_danh,
-        co_quan_ban_hanh=md.co_quan_ban_hanh,
-        co_quan_chu_quan=md.co_quan_chu_quan,
-        cap=md.cap.value if md.cap else None,
-        loai_van_ban=md.loai_van_ban,
-        trich_yeu=md.trich_yeu,
-        nguoi_ky=md.nguoi_ky,
-        chuc_vu_nguoi_ky=md.chuc_vu_nguoi_ky,
-        so_trang=md.so_trang,
+        level=cap,
+        **{key: getattr(md, key) for key in METADATA_KEYS if key != "cap"},
+        cap=cap,
         ocr_confidence=round(extraction.confidence, 2),
         type_code=review.result.value("type_code"),
         field_meta=review.result.field_meta(),
