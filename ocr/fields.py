@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -262,10 +263,13 @@ def _build(
             conf[key] = _text_confidence(lines)
 
     # Handwriting: a number filled into a printed blank, or digits in blue ink.
+    # A text layer's digits are characters of the file, not ink: an e-office system sets the
+    # number and day in a font size of its own, which must not read as handwriting.
+    inked = source != "text_layer"
     so_line, date_line = parsed.header.so_line, parsed.header.date_line
-    if so_line is not None and (_number_in_blank(so_line) or _blue_digits(image, so_line, "so")):
+    if inked and so_line is not None and (_number_in_blank(so_line) or _blue_digits(image, so_line, "so")):
         handwritten["so_ky_hieu"] = True
-    if date_line is not None and (_day_handwritten(date_line) or _blue_digits(image, date_line, "date")):
+    if inked and date_line is not None and (_day_handwritten(date_line) or _blue_digits(image, date_line, "date")):
         handwritten["ngay_ban_hanh"] = True
 
     if values.get("nguoi_ky"):
@@ -287,11 +291,24 @@ def _build(
         conf["trich_yeu"] = min(conf["trich_yeu"], 0.5)  # stamp or header text ran into it
     # An agency whose place part is read a second time, in mixed case, in the date line (or is a
     # province name) is confirmed: its caps reading's low word confidences do not hold it back.
+    # A place read with marks no unit of that name has ("Đák Wil", "Đák Nông") is misread.
+    if has_boxes and inked and values.get("dia_danh") and md.place_spelling(values["dia_danh"]) == "variant":
+        conf["dia_danh"] = min(conf["dia_danh"], 0.5)
     agency = values.get("co_quan_ban_hanh")
     if agency and _place_confirmed(agency, values.get("dia_danh"), conf.get("dia_danh", 0.0)):
         for key in ("co_quan_ban_hanh", "co_quan_chu_quan", "cap"):
             if values.get(key) is not None:
                 conf[key] = max(conf[key], 0.85)
+    # Caps header lines lose and swap marks ("NGỌC HÔI", "ĐÁK WIL") at high word confidence: an
+    # OCR'd agency or parent name is only filed when a second reading confirms its spelling.
+    if has_boxes and inked:
+        body = "\n".join(ln.text for ln in all_lines)
+        place, place_conf = values.get("dia_danh"), conf.get("dia_danh", 0.0)
+        for key, name in (("co_quan_ban_hanh", agency), ("co_quan_chu_quan", values.get("co_quan_chu_quan"))):
+            if name and not _name_confirmed(name, place, place_conf, body):
+                conf[key] = min(conf[key], 0.55)
+                if key == "co_quan_ban_hanh":
+                    conf["cap"] = min(conf["cap"], 0.55)
     # A printed "Số:      /QĐ-UBND" or "ngày    tháng 01 năm 2025" whose number or day could not be
     # read at all: the blank of a form, filled in by hand (or not at all).
     head = list(line_pages[0])[:30] if line_pages else []
@@ -314,6 +331,18 @@ def _build(
     elif implied and not doc_type:
         values["loai_van_ban"] = implied  # the ký hiệu names the type where its line was not read
         conf["loai_van_ban"] = round(0.95 * n_conf, 3)
+    # The ký hiệu token itself: Tesseract's word confidence of "583/QĐ-UBND" is low even on a
+    # clean print (its language model dislikes the token), so it is judged by what the document
+    # says about it: a piece no notation has, a token taller than the printed "Số:" (a speck or
+    # a stroke joined it) hold it back; a typeset token whose type and agency parts both agree
+    # with the page is trusted over that word confidence.
+    if values.get("so_ky_hieu") and has_boxes and so_line is not None:
+        check = _notation_check(values["so_ky_hieu"], values.get("loai_van_ban"), values.get("co_quan_ban_hanh"))
+        shape = _token_shape(so_line, line_pages[0])
+        if check == "invalid" or shape == "tall":
+            conf["so_ky_hieu"] = min(conf["so_ky_hieu"], 0.5)
+        elif check == "agree" and shape == "normal" and not handwritten.get("so_ky_hieu"):
+            conf["so_ky_hieu"] = max(conf["so_ky_hieu"], 0.85 if conf["so_ky_hieu"] >= NOTATION_FLOOR else 0.0)
     if values.get("dia_danh") and not parsed.lines.get("dia_danh"):
         place_lines = [
             ln
@@ -421,6 +450,108 @@ _NOTATION = re.compile(
 _DATE_FRAME = re.compile(
     r"\bng\w{0,3}y\b.{0,12}\bth\w{1,4}\b.{0,8}\bn\w{1,3}[:.]?\s*(19|20)\d\d\b", re.IGNORECASE
 )
+
+
+NOTATION_FLOOR = 0.35  # below it even an agreeing ký hiệu token is too garbled to trust
+_AGENCY_CODES = {"uy ban nhan dan": "UBND", "hoi dong nhan dan": "HĐND"}
+
+
+def _initials(name: str) -> set[str]:
+    """Agency codes a ký hiệu may use for ``name``: "SỞ TƯ PHÁP" → STP; "PHÒNG TÀI CHÍNH - KẾ
+    HOẠCH" → PTCKH or TCKH (a Phòng's code often leaves out its P); a People's Committee → UBND."""
+    key = match_key(name)
+    for words, code in _AGENCY_CODES.items():
+        if key.startswith(words + " ") or key == words or key.startswith(code.lower() + " "):
+            return {code}
+    letters = [w[0] for w in normalize_lookalikes(name).upper().split() if w[0].isalpha() and match_key(w) != "va"]
+    full = "".join(letters)
+    return {full, full[1:]} if len(full) >= 3 else set()
+
+
+def _edit1(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by exactly one inserted, dropped or changed letter."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def _notation_check(so_ky_hieu: str, doc_type: str | None, agency: str | None) -> str:
+    """ "agree": the type part names the printed type (or a công văn starts with its agency) and
+    the agency part is the agency's code; "invalid": a piece no ký hiệu has (one letter, "UBNB",
+    "QĐĐ", the agency code with a letter more or less); "unknown" otherwise."""
+    code = normalize_lookalikes(so_ky_hieu.split("/", 1)[1]) if "/" in so_ky_hieu else ""
+    pieces = [p.upper() for p in re.split(r"[-/]", code) if p and not p.isdigit()]
+    if not pieces:
+        return "invalid"
+    codes = _initials(agency) if agency else set()
+    types = {k.upper() for k in NOTATION_TYPES}
+    for p in pieces:
+        if len(p) < 2:
+            return "invalid"
+        if p not in types and p != "UBND" and _edit1(p, "UBND"):
+            return "invalid"
+        if p not in types and re.sub(r"(.)\1", r"\1", p) in types:
+            return "invalid"  # "QĐĐ": a letter read twice
+        if any(len(c) >= 4 and _edit1(p, c) for c in codes) and p not in codes:
+            return "invalid"
+    cong_van = doc_type is not None and match_key(doc_type) == "cong van"
+    implied = notation_type(so_ky_hieu)
+    type_ok = (implied is not None and doc_type is not None and match_key(implied) == match_key(doc_type)) or (
+        cong_van and pieces[0] in codes
+    )
+    return "agree" if type_ok and any(p in codes for p in pieces) else "unknown"
+
+
+def _token_shape(so_line: md._Line, page: Sequence[md._Line]) -> str | None:
+    """ "tall" when the word holding the number is much taller than the printed "Số:" of its line
+    (or, merged with it, than the page's words): a speck or a pen stroke is part of it, and the
+    digits under it are in doubt. "normal" when it is typeset alike; None when it cannot be told."""
+    words = list(so_line.words)
+    tok = next((w for w in words if "/" in w.text and re.search(r"\d", w.text.split("/")[0])), None)
+    if tok is None:
+        return None
+    so = next((w for w in words if w is not tok and re.fullmatch(r"\W{0,2}\w{1,3}[:;.,]?", w.text)), None)
+    if so is not None and words.index(so) < words.index(tok):
+        ref = so.height
+        low = 0.85
+    else:
+        heights = [w.height for ln in page for w in ln.words if sum(c.isalpha() for c in w.text) >= 3]
+        ref = statistics.median(heights) if heights else 0
+        low = 0.65
+    if ref <= 0:
+        return None
+    ratio = tok.height / ref
+    if ratio > 1.25:
+        return "tall"
+    return "normal" if low <= ratio <= 1.2 else None
+
+
+def _name_confirmed(name: str, place: str | None, place_conf: float, body: str) -> bool:
+    """Whether a second reading confirms an agency name read in caps: its place part is the
+    confirmed place, a province, or printed so in mixed case elsewhere in the document; a Sở or
+    Phòng is one whose department name is known (its marks restored from the lexicon)."""
+    part = md.place_part(name)
+    if part is None:
+        return md.department_confirmed(name)
+    if _place_confirmed(name, place, place_conf) or md.place_spelling(part) == "exact":
+        return True
+    # Printed in mixed case in the body, and more often so than any other spelling of it there
+    # ("Ea Hleo" as often as "Ea H'leo": the apostrophe is in doubt).
+    up = nfc(part).upper()
+    loose = match_key(part).replace("'", "")
+    n = len(part.split())
+    if n < 2:
+        return False  # one word ("ĐẮK" of a cut "ĐẮK GLONG") is found inside too many names
+    tokens = [t.strip('.,;:()"') for t in body.split()]
+    counts: dict[str, int] = {}
+    for i in range(len(tokens) - n + 1):
+        window = " ".join(tokens[i : i + n])
+        if not is_upper_text(window, 0.6) and match_key(window).replace("'", "") == loose:
+            counts[nfc(window).upper()] = counts.get(nfc(window).upper(), 0) + 1
+    return counts.get(up, 0) > max((c for k, c in counts.items() if k != up), default=0)
 
 
 def _place_confirmed(agency: str, place: str | None, place_conf: float) -> bool:
@@ -544,7 +675,7 @@ def _authority_chain(lines: list[md._Line], office: str | None) -> tuple[list[st
     office was read (the chain without its last line would name the wrong person's authority)."""
     if not office:
         return [], []
-    tail = lines[-16:]
+    tail = md.signer_tail(lines)
     chain: list[str] = []
     used: list[md._Line] = []
     for ln in tail:
@@ -570,7 +701,7 @@ def _authority_chain(lines: list[md._Line], office: str | None) -> tuple[list[st
 def _deputy_after_kt(lines: list[md._Line]) -> tuple[str, float] | None:
     """ "KT. CHỦ TỊCH" read cleanly, then a caps fragment ending like "PHÓ CHỦ TỊCH" ("Ủ TỊCH", the
     seal ate the rest): who signs for (ký thay) a head is that head's deputy (NĐ 30/2020)."""
-    tail = lines[-16:]
+    tail = md.signer_tail(lines)
     for i, ln in enumerate(tail):
         m = _AUTH.match(md._right_part(ln.text))
         if not m or m.group(1) != "KT":

@@ -15,11 +15,14 @@ name made of capitalised words, a place the document repeats...), else None.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 import re
 import statistics
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ocr.vntext import (
@@ -27,6 +30,7 @@ from ocr.vntext import (
     find_phrase,
     fix_admin_phrases,
     fix_digits,
+    impossible_syllables,
     is_upper_text,
     is_vietnamese_word,
     match_key,
@@ -220,6 +224,8 @@ def _parse(line_pages: Sequence[Sequence[_Line]], so_trang: int) -> _Parsed:
     agency, parent = _agency(header.agency_lines, dia_danh)
     cap = _level(agency, parent)
     signer = _signer(last)
+    subject_lines = _lines_within(first[:40], header.trich_yeu)
+    subject = _vote_words(header.trich_yeu, line_pages, subject_lines) if header.trich_yeu else None
     fields = {
         "so_ky_hieu": header.so_ky_hieu,
         "ngay_ban_hanh": header.date,
@@ -228,7 +234,7 @@ def _parse(line_pages: Sequence[Sequence[_Line]], so_trang: int) -> _Parsed:
         "co_quan_chu_quan": parent,
         "cap": cap,
         "loai_van_ban": header.doc_type,
-        "trich_yeu": _unlabel(fix_admin_phrases(header.trich_yeu)) if header.trich_yeu else None,
+        "trich_yeu": _unlabel(fix_admin_phrases(subject)) if subject else None,
         "nguoi_ky": signer[0],
         "chuc_vu_nguoi_ky": signer[1],
         "so_trang": so_trang or None,
@@ -240,10 +246,10 @@ def _parse(line_pages: Sequence[Sequence[_Line]], so_trang: int) -> _Parsed:
         "ngay_ban_hanh": [header.date_line] if header.date_line else [],
         "dia_danh": [header.date_line] if header.date_line else [],
         "loai_van_ban": [header.type_line] if header.type_line else [],
-        "trich_yeu": _lines_within(head, header.trich_yeu),
+        "trich_yeu": subject_lines,
         "co_quan_ban_hanh": _lines_within(head, " ".join(header.agency_lines)),
-        "nguoi_ky": _lines_within(last[-16:], signer[0]),
-        "chuc_vu_nguoi_ky": _lines_within(last[-16:], signer[1]),
+        "nguoi_ky": _words_within(signer_tail(last), signer[0]),
+        "chuc_vu_nguoi_ky": _words_within(signer_tail(last), signer[1]),
     }
     lines["co_quan_chu_quan"] = lines["cap"] = lines["co_quan_ban_hanh"]
     return _Parsed(values, header, lines)
@@ -262,6 +268,8 @@ def _vote_spelling(place: str | None, all_text: str) -> str | None:
         window = " ".join(tokens[i : i + n])
         if match_key(window) == pkey and not is_upper_text(window, 0.9):
             counts[window] = counts.get(window, 0) + 1
+    if place_spelling(place) == "exact":  # no unit is spelled like the others: misreadings
+        counts = {w: c for w, c in counts.items() if place_spelling(w) != "variant"}
     if not counts:
         return place
     best = max(counts.values())
@@ -269,6 +277,9 @@ def _vote_spelling(place: str | None, all_text: str) -> str | None:
         return place
     winners = [w for w, c in counts.items() if c == best]
     return winners[0] if len(winners) == 1 else place
+
+
+_LABEL = re.compile(r"^\W{0,2}V[eềế]\s*vi[eệ]c\s*:\s*(?=\S)")
 
 
 def _unlabel(subject: str) -> str | None:
@@ -288,8 +299,12 @@ def _lines_within(lines: Sequence[_Line], value: str | None) -> list[_Line]:
     key = f" {match_key(value)} "
     out = []
     for ln in lines:
-        k = match_key(_strip_trailing_junk(_strip_junk(ln.text)))
+        kept = _cut_margin_junk(ln.text)
+        k = match_key(_strip_trailing_junk(_strip_junk(_LABEL.sub("", kept, count=1))))
         if len(k) >= 3 and f" {k} " in key:
+            cut = len(ln.text.split()) - len(kept.split())
+            if cut and len(ln.words) == len(ln.text.split()):
+                ln = _Line(kept, ln.para, ln.words[cut:])  # the margin junk's words are not the value's
             out.append(ln)
     return out
 
@@ -407,6 +422,8 @@ def _strip_junk_tokens(text: str) -> str:
     """Drop trailing tokens that hold a character no agency name has ("==QQQ", "J1", "K¬")."""
     tokens = text.split()
     while tokens and not re.fullmatch(r"[^\W\d_]+(?:'[^\W\d_]+)?[,.]?|\d{1,3}|-|&", tokens[-1]):
+        if re.fullmatch(r"\w+", tokens[-1]) and sum(c.isalpha() for c in tokens[-1]) >= 3:
+            break  # "GLON6": a misread word of the name, not a speck; the line is not trusted
         tokens.pop()
     return " ".join(tokens)
 
@@ -526,6 +543,9 @@ def _clean_place(text: str) -> str | None:
     for tok in reversed(tokens):
         if re.fullmatch(r"[A-ZĐÂĂÊÔƠƯÁÀẢÃẠ-ỹ][\w']*|\d{1,3}", tok) and (tok[0].isupper() or tok.isdigit()):
             kept.append(tok)
+        elif kept and re.fullmatch(r"[1l][a-zà-ỹ]{1,5}", tok) and is_vietnamese_word("I" + tok[1:]):
+            kept.append("I" + tok[1:])  # "1a Hlốp", "la Grai": the capital I of Ia, Ia read as 1 or l
+            break
         else:
             break
     while kept and kept[-1].isdigit():
@@ -552,16 +572,20 @@ def _type_and_subject(
             if vv:
                 h.doc_type = CONG_VAN
                 h.type_line = head[i]
-                body = [text[vv.end() :]]
+                body = [_strip_trailing_junk(text[vv.end() :])]
                 para = head[i].para
                 for ln in head[i + 1 : i + 6]:
                     if _parse_date(ln.text) is not None:
                         continue
+                    if ln.words and not _strip_trailing_junk(ln.text):
+                        continue  # a speck read as a line of its own
                     if ln.para != para or _is_body_start(ln.text) or _is_upper_line(ln.text):
                         break
                     if match_key(ln.text).startswith("kinh gui"):
                         break
-                    body.append(ln.text)
+                    if ln.words and head[i].words and not _aligned(ln, head[i]):
+                        return  # a wrapped line neither centred nor flush with "V/v": words were lost
+                    body.append(_strip_trailing_junk(ln.text))
                 subject = _join(body)
                 h.trich_yeu = f"V/v {subject}" if subject else None
                 return
@@ -585,7 +609,10 @@ def _match_type(text: str) -> str | None:
         if key == tk or key.startswith(tk + " cua "):  # older style: "QUYẾT ĐỊNH CỦA UBND TỈNH"
             return t
         if key.startswith(tk + " ") and t.startswith("GIẤY"):
-            return t + text[len(t) :] if match_key(text[: len(t)]) == tk else None
+            if match_key(text[: len(t)]) != tk:
+                return None
+            rest = _strip_trailing_junk(text[len(t) :])  # "GIẤY CHỨNG NHẬN ˆ": a speck, not a word
+            return f"{t} {rest}" if rest else t
     hit = best_phrase(text.rstrip(" :."), DOC_TYPES, 0.8)
     if hit is None:
         return None
@@ -611,7 +638,10 @@ def _subject(lines: Sequence[_Line]) -> str | None:
     caps: bool | None = None
     width = 0
     for ln in lines:
-        text = _strip_trailing_junk(ln.text)
+        # "Về việc : Giao quyền …": older documents print "Về việc" as a label (the colon, a token
+        # of its own, would go with the junk below).
+        raw = ln.text if out else _LABEL.sub("", _cut_margin_junk(ln.text), count=1)
+        text = _strip_trailing_junk(raw)
         if out and ln.words and len(text) <= 2:
             continue  # a speck in the margin read as a line of its own
         if not text:
@@ -655,6 +685,26 @@ def _centred_alike(a: _Line, b: _Line) -> bool:
     return abs(centre(a) - centre(b)) <= 1.0 * h
 
 
+def _cut_margin_junk(text: str) -> str:
+    """ "BẢO &-TÍM HỌC 0.NG ÃIj Về việc tăng cường …" → "Về việc tăng cường …": a received stamp
+    ("CV ĐẾN") or margin note read on the subject's first line. Cut only where a capitalised
+    "Về"/"V/v" follows tokens that hold a reading no Vietnamese word has."""
+    m = re.search(r"\s(?=(?:V[eề]|V/v)\s+[a-zà-ỹđ])", text)
+    if not m:
+        return text
+    before = [t.strip(".,;:-&'\"") for t in text[: m.start()].split()]
+    if any(t and (not is_vietnamese_word(t) or any(c.isdigit() for c in t)) for t in before):
+        return text[m.end() :]
+    return text
+
+
+def _aligned(a: _Line, b: _Line) -> bool:
+    """A wrapped line of a công văn's "V/v …" block: centred like it or flush left with it."""
+    h = statistics.median(w.height for w in (*a.words, *b.words))
+    flush = abs(min(w.left for w in a.words) - min(w.left for w in b.words)) <= 1.0 * h
+    return flush or _centred_alike(a, b)
+
+
 def _strip_trailing_junk(text: str) -> str:
     """Drop OCR specks: tokens without a letter or digit ("ˆ", "# $"), keeping - / & ( )."""
     keep = {"-", "/", "&", "(", ")", "+"}
@@ -668,28 +718,162 @@ def _join(parts: list[str]) -> str:
     return re.sub(r"\s+", " ", " ".join(p.strip() for p in parts)).strip()
 
 
+_EDGE_PUNCT = ".,;:()\"'/*"
+
+
+def _vote_words(subject: str, line_pages: Sequence[Sequence[_Line]], subject_lines: Sequence[_Line]) -> str:
+    """The trích yếu with a misread word replaced by the spelling the document itself uses.
+
+    A trích yếu's words usually come back in the body ("… bản đồ hiện trạng sử dụng đất …").
+    A subject word is compared with every other word of the document that has the same
+    neighbours (accent-insensitively) and differs from it by its marks or by one letter: the
+    spelling read more often wins; on a tie, a reading that is no Vietnamese syllable, or one read
+    with clearly lower OCR confidence, gives way. A spelling with other marks only (same letters)
+    also counts where one neighbour matches, but then only a clear majority changes the word. Words with digits, I/l look-alikes (OCR confuses them both ways; see
+    :func:`_fix_il`) and caps lines (which lose stacked marks) never vote.
+    """
+    from rapidfuzz.distance import Levenshtein
+
+    own = {id(ln) for ln in subject_lines}
+    conf: dict[str, float] = {}
+    for ln in subject_lines:
+        for w in ln.words:
+            core = w.text.strip(_EDGE_PUNCT)
+            conf[core] = min(conf.get(core, 100.0), w.confidence)
+    stream: list[tuple[str, float | None]] = [("", None)]  # (core, confidence) of the other lines
+    for page in line_pages:
+        for ln in page:
+            if id(ln) in own or is_upper_text(ln.text, 0.9):
+                continue
+            if ln.words:
+                stream += [(w.text.strip(_EDGE_PUNCT), w.confidence) for w in ln.words]
+            else:
+                stream += [(t.strip(_EDGE_PUNCT), None) for t in ln.text.split()]
+            if ln.text.rstrip().endswith((".", ";", ":")):
+                stream.append(("", None))
+    tokens = subject.split()
+    cores = [t.strip(_EDGE_PUNCT) for t in tokens]
+    for i, core in enumerate(cores):
+        if len(core) < 2 or any(c.isdigit() for c in core):
+            continue
+        left = match_key(cores[i - 1]) if i > 0 else None
+        right = match_key(cores[i + 1]) if i + 1 < len(cores) else None
+        key = match_key(core)
+        others = [*stream, ("", None), *[(c, conf.get(c)) for j, c in enumerate(cores) if j != i], ("", None)]
+        votes: dict[str, list[float | None]] = {}
+        both = left is not None and right is not None
+        for j in range(1, len(others) - 1):
+            cand = others[j][0]
+            if not cand or any(c.isdigit() for c in cand) or cand[0].isupper() != core[0].isupper():
+                continue
+            ckey = match_key(cand)
+            if ckey != key and (_il(ckey) == _il(key) or Levenshtein.distance(ckey, key) > 1):
+                continue
+            l_ok = left is not None and match_key(others[j - 1][0]) == left
+            r_ok = right is not None and match_key(others[j + 1][0]) == right
+            if (l_ok and r_ok) or (not both and (l_ok or r_ok)):
+                votes.setdefault(cand, []).append(others[j][1])
+            elif (l_ok or r_ok) and ckey == key:
+                votes.setdefault(cand, []).append(None)  # one-sided, marks only: never breaks a tie
+        mine = 1 + len(votes.pop(core, []))
+        if not votes:
+            continue
+        alt, seen = max(votes.items(), key=lambda kv: len(kv[1]))
+        if len(seen) < mine or sum(len(v) == len(seen) for v in votes.values()) > 1:
+            continue
+        if len(seen) == mine:
+            alt_conf = [c for c in seen if c is not None]
+            weaker = core in conf and len(alt_conf) == len(seen) and conf[core] + 10 <= min(alt_conf)
+            invalid = not is_vietnamese_word(core) and is_vietnamese_word(alt) and len(alt_conf) == len(seen)
+            if not (weaker or invalid):
+                continue
+        lead = tokens[i][: tokens[i].index(core)]
+        tokens[i] = lead.strip("/*") + alt + tokens[i][len(lead) + len(core) :]
+    return _fix_il(" ".join(tokens))
+
+
+# A place name follows its level word and is capitalised: "xã la Hlốp" is "xã Ia Hlốp" misread.
+_PLACE_WORDS = r"(?:xã|Xã|huyện|Huyện|tỉnh|Tỉnh|phường|Phường|thôn|Thôn|buôn|Buôn|bon|Bon|làng|Làng|ấp|Ấp|sông|Sông)"
+
+
+def _fix_il(text: str) -> str:
+    """ "xã la Hlốp" → "xã Ia Hlốp": a lower-case "l…" word inside a place name (after a level
+    word, before a capitalised word) is a capital I read as l (Tesseract confuses them)."""
+    return re.sub(rf"\b({_PLACE_WORDS}) l(?=[a-zà-ỹ]{{0,3}} [A-ZĐÀ-Ỹ])", r"\1 I", text)
+
+
+def _il(key: str) -> str:
+    return key.replace("l", "i")
+
+
 # ---------------------------------------------------------------------------------------------
 # agency, place, level
+
+
+def _place_il_from_block(place: str, agency_lines: Sequence[str]) -> str:
+    """ "Đắk MII" → "Đắk Mil" where the agency block reads "ĐẮK MIL": Tesseract confuses I and l, and
+    where the two readings of the place differ only there, the one giving a real syllable wins.
+
+    Only I/l/1 letters change; a word the block reads no better (or not at all) is kept as read.
+    """
+    words = place.split()
+    block = [w.strip(",.;:") for w in " ".join(agency_lines).split()]
+    n = len(words)
+    pkey = _il_key(place)
+    for i in range(len(block) - n + 1):
+        window = block[i : i + n]
+        if _il_key(" ".join(window)) != pkey:
+            continue
+        fixed = []
+        for word, caps in zip(words, window, strict=True):
+            w, c = nfc(word), nfc(caps)
+            # A capital I (or 1) inside a mixed-case place word is a misread l or i.
+            odd = any(ch in "I1" and w[j - 1] != "'" for j, ch in enumerate(w) if j)
+            if len(w) != len(c) or not odd:
+                fixed.append(word)
+                continue
+            out = "".join(
+                (b.lower() if j else a) if a in "Il1i" and b in "IL1" else a
+                for j, (a, b) in enumerate(zip(w, c, strict=True))
+            )
+            fixed.append(word if impossible_syllables(out) else out)
+        return " ".join(fixed)
+    return place
 
 
 def _verify_place(place: str | None, header: _Header, all_text: str) -> str | None:
     """Keep the place only if the document confirms it (agency block or repeated in the text)."""
     if not place:
         return None
+    place = _place_from_block(_place_il_from_block(place, header.agency_lines), header.agency_lines)
     pkey = match_key(place)
     if len(pkey) < 2:
         return None
     block_key = match_key(" ".join(header.agency_lines))
-    if block_key.endswith(" " + pkey):
+    levels = ("tinh", "huyen", "xa", "phuong", "tran", "pho", "quan", "ubnd")
+    padded = f" {block_key} "
+    if f" {pkey} " in padded:
         # "XÃ IA HLỐP" read as the place "Hlốp": a place cut short is not the place.
-        before = block_key[: -len(pkey)].split()
-        if before and before[-1] not in ("tinh", "huyen", "xa", "phuong", "tran", "pho", "quan", "ubnd"):
+        before = padded[: padded.index(f" {pkey} ")].split()
+        if before and before[-1] not in levels:
             return None
         return place
-    if f" {pkey} " in f" {block_key} ":
-        return place
-    count = all_text.casefold().count(place.casefold())
+    # Repeated in the text as a name of its own: "Jút" inside "Cư Jút" is not the place "Jút".
+    whole = re.compile(r"(?<![\w'])" + re.escape(place) + r"(?![\w'])", re.IGNORECASE)
+    count = sum(1 for m in whole.finditer(all_text) if not _after_name_word(all_text, m.start()))
     return place if count >= 2 else None
+
+
+def _after_name_word(text: str, pos: int) -> bool:
+    """Whether the word right before ``pos`` is a capitalised word (so a name goes on before it)."""
+    before = text[:pos].rstrip(" ")
+    if len(before) == len(text[:pos]):
+        return False
+    prev = before.split()[-1] if before.split() else ""
+    return bool(prev) and prev[0].isupper() and prev[-1].isalpha() and match_key(prev) not in _PLACE_LEVEL_KEYS
+
+
+_PLACE_LEVEL_KEYS = {"tinh", "huyen", "xa", "phuong", "quan", "thi", "tran", "pho", "ubnd", "tp", "tx"}
 
 
 def _canonical_agency_line(text: str) -> str:
@@ -736,6 +920,9 @@ def _agency(lines: list[str], dia_danh: str | None) -> tuple[str | None, str | N
     if split is None:
         agency = _canonical_agency_line(_join(lines))
         parent = ""
+        if match_key(agency).startswith("ubnd "):
+            # Only a parent line is abbreviated (NĐ 30/2020): the issuing agency's line was lost.
+            return None, None
     else:
         agency = _canonical_kind(_join(lines[split:]))
         parent = _canonical_agency_line(_join(lines[:split]))
@@ -759,12 +946,98 @@ def _canonical_kind(name: str) -> str:
 def _complete_agency(name: str) -> bool:
     """A People's Committee needs its level and place; anything else must start with a known kind."""
     key = match_key(name)
+    if re.search(r"(?:[-,&]|\bva)$", key):
+        return False  # "PHÒNG TÀI CHÍNH -": the name's last line was lost
     for prefix in ("uy ban nhan dan ", "ubnd "):
         if key.startswith(prefix):
             rest = key[len(prefix) :]
             return any(rest.startswith(match_key(level) + " ") for level, _ in _LEVELS)
     kinds = [match_key(kind) for kind, _ in _SUB_AGENCY_LEVEL] + ["hoi dong nhan dan"]
     return any(key.startswith(k + " ") for k in kinds) and len(key.split()) >= 2
+
+
+# Departments of a province (Sở) and a district (Phòng) under NĐ 24/2014, 37/2014, 45/2025 and
+# 150/2025: the name after the kind word, in lower case.
+DEPARTMENTS: frozenset[str] = frozenset(
+    (
+        "nội vụ", "tư pháp", "kế hoạch và đầu tư", "tài chính", "công thương", "xây dựng", "y tế",
+        "nông nghiệp và phát triển nông thôn", "nông nghiệp và môi trường", "giao thông vận tải",
+        "tài nguyên và môi trường", "thông tin và truyền thông", "lao động - thương binh và xã hội",
+        "văn hóa, thể thao và du lịch", "văn hóa và thể thao", "du lịch", "khoa học và công nghệ",
+        "giáo dục và đào tạo", "ngoại vụ", "dân tộc và tôn giáo", "quy hoạch - kiến trúc",
+        "tài chính - kế hoạch", "văn hóa và thông tin", "văn hóa - thông tin", "kinh tế",
+        "kinh tế và hạ tầng", "kinh tế, hạ tầng và đô thị", "quản lý đô thị", "dân tộc",
+        "văn hóa - xã hội", "giáo dục", "y tế",
+    )
+)  # fmt: skip
+_LEVEL_WORDS = ("THÀNH PHỐ", "THỊ XÃ", "THỊ TRẤN", "TỈNH", "HUYỆN", "QUẬN", "PHƯỜNG", "XÃ", "TP.", "TX.")
+
+
+def place_part(name: str) -> str | None:
+    """The place words of a People's Committee or Council name ("… HUYỆN NGỌC HỒI" → "NGỌC HỒI")."""
+    words = name.split()
+    key = match_key(name)
+    for prefix in ("uy ban nhan dan ", "ubnd ", "hoi dong nhan dan ", "hdnd "):
+        if not key.startswith(prefix):
+            continue
+        rest = words[len(prefix.split()) :]
+        for level in _LEVEL_WORDS:
+            n = len(level.split())
+            if len(rest) > n and match_key(" ".join(rest[:n])) == match_key(level):
+                return " ".join(rest[n:])
+    return None
+
+
+def _spelling_key(text: str) -> str:
+    """Upper case with marks, one tone placement, ' for every apostrophe, none of the spaces after it."""
+    text = normalize_tone_placement(nfc(normalize_lookalikes(text)))
+    return re.sub(r"'\s+", "'", re.sub(r"\s+", " ", text)).strip().upper()
+
+
+def _loose_key(text: str) -> str:
+    return re.sub(r"[\s'-]", "", match_key(normalize_lookalikes(text)))
+
+
+@functools.cache
+def _place_names() -> dict[str, dict[str, str]]:
+    """Loose key → {spelling key: name} of Vietnam's administrative units (ocr/place_names.json)."""
+    path = Path(__file__).with_name("place_names.json")
+    out: dict[str, dict[str, str]] = {}
+    for name in json.loads(path.read_text("utf-8"))["names"]:
+        out.setdefault(_loose_key(name), {})[_spelling_key(name)] = name
+    return out
+
+
+def place_spelling(name: str) -> str | None:
+    """ "exact" when some administrative unit is spelled so (marks and all), "variant" when one has
+    the same letters with other marks ("NGỌC HÔI" for Ngọc Hồi: a misread mark), else None."""
+    spellings = _place_names().get(_loose_key(name))
+    if not spellings:
+        return None
+    return "exact" if _spelling_key(name) in spellings else "variant"
+
+
+def _place_from_block(place: str, agency_lines: Sequence[str]) -> str:
+    """ "Đák Wil" (no unit is spelled so) where the agency block reads "ĐẮK WIL" (one is): the
+    caps reading and the list of units agree against the date line, so the unit's name is taken."""
+    if place_spelling(place) != "variant":
+        return place
+    words = [w.strip(",.;:") for w in " ".join(agency_lines).split()]
+    n = len(place.split())
+    tail = " ".join(words[-n:]) if len(words) >= n else ""
+    if _loose_key(tail) != _loose_key(place) or place_spelling(tail) != "exact":
+        return place
+    return _place_names()[_loose_key(tail)][_spelling_key(tail)]
+
+
+def department_confirmed(name: str) -> bool:
+    """A Sở or Phòng whose department name, marks included, is one of :data:`DEPARTMENTS`."""
+    words = name.split()
+    for kind in ("SỞ", "PHÒNG"):
+        if words and words[0] == kind:
+            rest = normalize_tone_placement(" ".join(words[1:])).lower()
+            return re.sub(r"\s*-\s*", " - ", rest) in DEPARTMENTS
+    return False
 
 
 def _il_key(text: str) -> str:
@@ -779,6 +1052,8 @@ def _fix_place_part(agency: str, dia_danh: str | None) -> str:
     """
     if not dia_danh:
         return agency
+    if place_spelling(dia_danh) == "variant":
+        return agency  # "Đák Wil" is no unit's spelling: it must not overwrite the caps reading
     place_up = dia_danh.upper()
     for prefix in (UBND, "UBND"):
         if agency.startswith(prefix + " "):
@@ -855,7 +1130,7 @@ def _signer(lines: list[_Line]) -> tuple[str | None, str | None]:
     be a deputy's title, and a second bare title line means a prefix was lost, so the reading is
     only trusted when it is consistent.
     """
-    tail = [ln.text for ln in lines[-16:]]
+    tail = [ln.text for ln in signer_tail(lines)]
     name = None
     name_idx = len(tail)
     for i in range(len(tail) - 1, max(-1, len(tail) - 5), -1):
@@ -877,8 +1152,12 @@ def _signer(lines: list[_Line]) -> tuple[str | None, str | None]:
         office = _office(right)
         if office:
             titles.append(("", office))
+        elif _holds_office(right):
+            titles.append(("?", None))  # "u HUy£ T, CHỦ TỊCH": a title line read with junk
     if not titles or titles[-1][1] is None:
         return name, None
+    if any(t[0] == "?" for t in titles):
+        return name, None  # a garbled title line ("KT. CHỦ TỊCH"?) may change whose office it is
     office = titles[-1][1]
     before = titles[-2] if len(titles) >= 2 else None
     if before is not None:
@@ -890,8 +1169,23 @@ def _signer(lines: list[_Line]) -> tuple[str | None, str | None]:
     return name, office
 
 
+def signer_tail(lines: Sequence[_Line], n: int = 16) -> list[_Line]:
+    """The last ``n`` lines of the last page that are not OCR specks: a seal, a signature or
+    bleed-through under the signer block come out as runs of one- or two-letter "lines" that
+    would push the block out of a fixed window."""
+    return [ln for ln in lines if not _is_speck_line(ln)][-n:]
+
+
+def _is_speck_line(ln: _Line) -> bool:
+    letters = sum(c.isalpha() for c in _strip_trailing_junk(ln.text))
+    if letters < 3:
+        return True
+    # Words of a seal's ring or a signature's strokes: all read with low confidence.
+    return bool(ln.words) and max(w.confidence for w in ln.words) < 50
+
+
 def _name(text: str) -> str | None:
-    text = _strip_trailing_junk(text).strip(" .")
+    text = _strip_trailing_junk(text).strip(" .\"'“”‘’`*")
     words = text.split()
     if not 2 <= len(words) <= 6:
         return None
@@ -913,8 +1207,37 @@ def _is_name_word(word: str) -> bool:
     return all(p[1:].islower() or len(p) <= 1 for p in parts if p)
 
 
+def _words_within(lines: Sequence[_Line], value: str | None) -> list[_Line]:
+    """Like :func:`_lines_within`, but each line cut to the words that spell part of ``value``
+    ("ˆ PHÓ GIÁM ĐỐC": the speck's confidence is not the office's)."""
+    if not value:
+        return []
+    key = f" {match_key(value)} "
+    out = []
+    for ln in lines:
+        words = tuple(w for w in ln.words if f" {match_key(_clean_token(w.text))} " in key and _clean_token(w.text))
+        k = match_key(" ".join(_clean_token(w.text) for w in words))
+        real = [w for w in ln.words if sum(_is_word_char(c) for c in w.text) >= 2]
+        if words and len(k) >= 3 and f" {k} " in key and len(words) >= 0.6 * len(real):
+            out.append(_Line(" ".join(w.text for w in words), ln.para, words))
+        elif not ln.words:
+            out += _lines_within([ln], value)
+    return out
+
+
+def _clean_token(token: str) -> str:
+    """A word without the specks OCR glued to its ends ('"TL.', "*CHÁNH", "Tuyết,")."""
+    start, end = 0, len(token)
+    while start < end and not _is_word_char(token[start]):
+        start += 1
+    while end > start and not _is_word_char(token[end - 1]) and token[end - 1] != "'":
+        end -= 1
+    return token[start:end]
+
+
 def _right_part(text: str) -> str:
-    """The signer-column part of a line that may start with a "Nơi nhận" item."""
+    """The signer-column part of a line that may start with a "Nơi nhận" item (and without the
+    specks OCR put before it)."""
     key = match_key(text)
     if key.startswith(("noi nhan", "luu")) or text.lstrip().startswith(("-", "=", "+")):
         m = re.search(r"[;:.]\s*(?=[^;:]*$)", text)
@@ -923,11 +1246,26 @@ def _right_part(text: str) -> str:
         right = text[m.end() :]
         right = re.sub(r"^[^A-ZĐÀ-Ỹ]*(?=[A-ZĐÀ-Ỹ])", "", right)
         return right.strip(" >")
-    return text.strip()
+    # '"TL. CHỦ TỊCH', "ˆ PHÓ GIÁM ĐỐC": specks before the line's first letter.
+    start = 0
+    while start < len(text) and not _is_word_char(text[start]):
+        start += 1
+    return text[start:].strip()
+
+
+def _holds_office(text: str) -> bool:
+    """An office name in caps inside a line with other readings around it (a garbled title line)."""
+    for o in OFFICES:
+        if len(o) < 8:
+            continue
+        span = find_phrase(text, o, 0.85)
+        if span is not None and is_upper_text(text[span[0] : span[1]], 0.9):
+            return True
+    return False
 
 
 def _office(text: str) -> str | None:
-    text = _strip_junk(text)
+    text = _strip_junk(_strip_trailing_junk(text))
     if not text or not _is_upper_line(text):
         return None
     hit = best_phrase(text, OFFICES, 0.75)
