@@ -5,7 +5,9 @@ Reads top to bottom as the recipe::
     intake (sha256, type, duplicate?) → OCR + metadata → searchable PDF → sign → verify
         → archive (+ read-back hash) → ledger → inbox file released
 
-Tasks are thin adapters over :mod:`flows.steps`. Only transient errors (store or database
+The Prefect UI shows three tasks per run: ``intake``, ``ocr-and-metadata`` and
+``sign-and-archive`` (sign, verify, archive, ledger row). Tasks are thin adapters over
+:mod:`flows.steps`. Only transient errors (store or database
 unreachable) are retried. Any :class:`SohoaError` ends the run at one boundary that writes the
 quarantine entry (ledger + ``quarantine/<reason>/`` + ``.error.txt``); the file is never left
 half-done and never silently skipped.
@@ -21,13 +23,16 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from flows import steps
 from flows.redact import contain
-from flows.runtime import get_runtime
+from flows.runtime import get_runtime, no_heartbeat_wait
 from schemas.documents import Outcome, ProcessResult
 from schemas.errors import SohoaError
 from storage import inbox
+
+no_heartbeat_wait()  # each flow run would otherwise idle up to 1 s at its end
 
 
 def _logger() -> Any:
@@ -81,7 +86,9 @@ def _ocr_limit_exists() -> bool:
     return bool(_limit_seen.get("exists"))
 
 
-@task(name="ocr-and-metadata", cache_policy=NO_CACHE, tags=["ocr"])
+# No task tag: a tag makes Prefect ask the server for a "tag:ocr" concurrency slot on every run
+# (two more API calls per document) although sohoa throttles OCR with the global limit below.
+@task(name="ocr-and-metadata", cache_policy=NO_CACHE)
 @contain  # no secret in a task state's message (flows/redact.py)
 def extract_task(intake: steps.Intake) -> steps.DocumentOcr:
     """OCR holds a slot of the global ``ocr`` limit, so N workers never run more than
@@ -96,39 +103,23 @@ def extract_task(intake: steps.Intake) -> steps.DocumentOcr:
         return steps.extract(intake, settings)
 
 
-@task(name="sign-and-verify", cache_policy=NO_CACHE)
+@task(name="sign-and-archive", cache_policy=NO_CACHE, **RETRY)
 @contain  # no secret in a task state's message (flows/redact.py)
-def sign_task(doc: steps.DocumentOcr, signed_key: str) -> bytes:
-    rt = get_runtime()
-    return steps.sign_and_verify(
-        doc, store=rt.store, signed_key=signed_key, signer=rt.signer, trust_roots=rt.trust_roots
-    )
-
-
-@task(name="archive", cache_policy=NO_CACHE, **RETRY)
-@contain  # no secret in a task state's message (flows/redact.py)
-def archive_task(
-    intake: steps.Intake, doc: steps.DocumentOcr, signed: bytes, keys: dict[str, str]
-) -> steps.ArchivedCopies:
-    rt = get_runtime()
-    retention = steps.document_retention(rt.settings, keys)
-    return steps.archive(rt.store, intake, doc.extraction, signed, keys, retention)
-
-
-@task(name="ledger", cache_policy=NO_CACHE, **RETRY)
-@contain  # no secret in a task state's message (flows/redact.py)
-def record_task(
+def finish_task(
     intake: steps.Intake,
     doc: steps.DocumentOcr,
-    copies: steps.ArchivedCopies,
     received: dt.datetime,
     clerk: dict[str, Any] | None = None,
     claim: str | None = None,
-) -> Any:
-    rt = get_runtime()
-    return steps.record(
-        rt.ledger, intake, doc.extraction, copies, received, clerk=clerk, claim=claim, signer=rt.signer
-    )
+) -> steps.ArchivedCopies:
+    """Sign and verify, archive every copy with its read-back hash, write the ledger row.
+
+    One task rather than three: each Prefect task costs API round trips and server writes per
+    document, and these steps take a few hundredths of a second each. A transient error (store,
+    database or TSA unreachable) retries the whole task, which is safe: each step finds what an
+    earlier attempt already stored (the signed copy is reused when it verifies, archived objects
+    are kept, the ledger row is written once)."""
+    return steps.sign_archive_record(get_runtime(), intake, doc, received, clerk=clerk, claim=claim)
 
 
 def _claimed_before(rt: Any, sha256: str, claim: str | None) -> bool:
@@ -219,11 +210,10 @@ def _digitize(path: str, unit: str, name: str | None, claimed: bool) -> dict[str
                 message=f"duplicate of {existing.file_name}",
             ).to_json()
 
-        doc = extract_task(intake)
-        keys = steps.keys_for(intake, steps.archive_year(doc.extraction, received))
-        signed = sign_task(doc, keys["signed"])
-        copies = archive_task(intake, doc, signed, keys)
-        record_task(intake, doc, copies, received, clerk, claim)
+        # quote(): Prefect would otherwise walk every OCR word of these arguments looking for
+        # futures, twice per task call (~0.1 s of CPU per page).
+        doc = extract_task(quote(intake))
+        copies = finish_task(quote(intake), quote(doc), received, clerk, claim)
         if claimed:
             inbox.release_done(file_path, settings.done_dir, unit, settings.done_mode)
         logger.info("%s archived as %s", name, copies.signed.uri)

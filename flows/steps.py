@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import functools
 import hashlib
 import json
 import os
@@ -228,11 +229,17 @@ def signer_fingerprint(signer: Any) -> str | None:
     """SHA-256 of the agency certificate that signed (PKCS#12 keys; a token's is read at signing)."""
     if signer is None or not signer.p12:
         return None
+    return _p12_fingerprint(signer.p12, signer.password)
+
+
+@functools.lru_cache(maxsize=4)
+def _p12_fingerprint(p12: bytes, password: bytes | None) -> str:
+    """Decrypting a PKCS#12 bundle costs ~0.1 s of CPU (PBKDF2); one bundle signs every document."""
     from cryptography.hazmat.primitives import hashes
 
     from signing.pki import load_pkcs12
 
-    return load_pkcs12(signer.p12, signer.password).cert.fingerprint(hashes.SHA256()).hex()
+    return load_pkcs12(p12, password).cert.fingerprint(hashes.SHA256()).hex()
 
 
 def record(
@@ -294,3 +301,25 @@ def record(
         ("verified", AGENT, "read-back SHA-256 of every archived copy matched"),
     ]
     return ledger.record_document(doc, events)
+
+
+def sign_archive_record(
+    rt: Any,
+    intake: Intake,
+    doc: DocumentOcr,
+    received: dt.datetime,
+    *,
+    clerk: dict[str, Any] | None = None,
+    claim: str | None = None,
+) -> ArchivedCopies:
+    """The recipe after OCR, over the runtime's clients: sign and verify, archive every copy
+    (read back and hashed), record the ledger row. Idempotent like each step it calls."""
+    keys = keys_for(intake, archive_year(doc.extraction, received))
+    signer = rt.signer
+    signed = sign_and_verify(
+        doc, store=rt.store, signed_key=keys["signed"], signer=signer, trust_roots=rt.trust_roots
+    )
+    retention = document_retention(rt.settings, keys)
+    copies = archive(rt.store, intake, doc.extraction, signed, keys, retention)
+    record(rt.ledger, intake, doc.extraction, copies, received, clerk=clerk, claim=claim, signer=signer)
+    return copies

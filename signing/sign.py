@@ -247,7 +247,9 @@ class _LoadedKeySigner(signers.SimpleSigner):
         from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
         from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
-        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)["algorithm"].native
+        # ``signature_algo`` is the mechanism's family ("rsassa_pkcs1v15", "ecdsa"); the raw
+        # ``algorithm`` name is "sha256_rsa" and would send every signature down the slow path.
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
         hash_algo = get_pyca_cryptography_hash(digest_algorithm)
         if mechanism == "rsassa_pkcs1v15" and isinstance(self._pyca_key, rsa.RSAPrivateKey):
             return self._pyca_key.sign(data, PKCS1v15(), hash_algo)

@@ -1,0 +1,38 @@
+"""Signing stays cheap beside OCR: the parsed key is reused for every signature (RSA and EC)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from pyhanko.sign.signers import pdf_cms
+
+from signing.pki import create_dev_pki
+from signing.sign import sign_pdf
+from signing.verify import verify_pdf
+
+
+def _pdf() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (595, 842), "white").save(buf, format="PDF", resolution=72.0)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("key_type", ["rsa", "ec-p256"])
+def test_signing_never_parses_the_private_key_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key_type: str
+) -> None:
+    """pyHanko's SimpleSigner re-reads the PKCS#8 key for every signature, dry run included
+    (~0.12 s of CPU each for RSA-3072): sohoa signs with the key object it already holds."""
+    kwargs = {} if key_type == "rsa" else {"key_type": key_type}
+    pki = create_dev_pki(tmp_path / "pki", agency_name="UBND TỈNH THỬ", password=b"pw", **kwargs)
+
+    def no_reparse(*args: object, **kw: object) -> None:
+        raise AssertionError("the private key was parsed again for a signature")
+
+    monkeypatch.setattr(pdf_cms.serialization, "load_der_private_key", no_reparse)
+    signed = sign_pdf(_pdf(), p12=pki.signer_p12.read_bytes(), password=b"pw", agency_name="UBND TỈNH THỬ")
+    report = verify_pdf(signed, trust_roots=[pki.root_pem.read_bytes()])
+    assert report.ok, report.bottom_line
