@@ -442,7 +442,7 @@ def fix_surname(name: str) -> str:
 
 
 _NOTATION = re.compile(
-    r"^\W{0,2}(?:s[o0ô6ốồổ]|sỗ|sọ)\s*[:;.,]?\s*(?P<num>[^\s/]{0,6})\s*/\s*(?P<code>[A-Za-zĐđÐ0-9]+(?:\s*-\s*[A-Za-zĐđÐ0-9]+)*)",
+    r"^\W{0,2}(?:s[o0ô6ốồổ]|sỗ|sọ|s(?=\s+\d))\s*[:;.,]?\s*(?P<num>[^\s/]{0,6})\s*/\s*(?P<code>[A-Za-zĐđÐ0-9]+(?:\s*-\s*[A-Za-zĐđÐ0-9]+)*)",
     re.IGNORECASE,
 )
 
@@ -609,12 +609,15 @@ def _number_in_blank(line: md._Line) -> bool:
 
 
 def _typeset_like(word: OcrWord, printed: OcrWord) -> bool:
-    """Same height and baseline as a printed word of the line, and read with high confidence."""
-    if printed.height <= 0 or word.confidence < 90:
+    """Same height and baseline as a printed word of the line, and read with high confidence
+    (or, set exactly alike — a pen never matches type to a tenth of a line — fairly high)."""
+    if printed.height <= 0 or word.confidence < 80:
         return False
     ratio = word.height / printed.height
     # A "/" reaches below the baseline: a printed number ends a little above the notation word.
     drop = (word.top + word.height) - (printed.top + printed.height)
+    if word.confidence < 90:
+        return 0.93 <= ratio <= 1.07 and abs(drop) <= 0.1 * printed.height and not printed.text.startswith("/")
     low = -0.3 if printed.text.startswith("/") else -0.2
     return 0.85 <= ratio <= 1.15 and low * printed.height <= drop <= 0.2 * printed.height
 

@@ -95,6 +95,9 @@ _DATE_NO_COMMA = re.compile(
     r"n\w{1,3}[:.]?\s*[0-9OoIl]{4}\b)"
 )
 _SO_PREFIX = re.compile(r"(?:^|[\s\W])(s[o0ô6ố]|sỗ|sổ|sọ)\s*[:;.,]?\s*(?=[0-9OoIl]{0,6}\s*/)", re.IGNORECASE)
+# "s 289/BC-STTTT": the "ố" of "Số" lost in a speck; only at the start of a line, before a
+# number and a capital code, which no body line looks like.
+_SO_BARE = re.compile(r"^\W{0,2}[sS]\s*[:;.,]?\s+(?=\d{1,5}\s*/\s*[A-ZĐ])")
 _CODE_PIECE = re.compile(r"^(?:[A-ZĐ0-9]+|TTr|CTr|TTh|QyĐ|Tr)+$")
 _VV = re.compile(r"^\W*v\s*/\s*v\b\.?\s*", re.IGNORECASE)
 _BODY_START = (
@@ -459,7 +462,7 @@ def _strip_junk(text: str) -> str:
 
 def _parse_so(text: str) -> tuple[str, str] | None:
     """``(số ký hiệu, rest of the line)`` from "Số: 392/KH-UBND …", tolerant of "S6:" and stray spaces."""
-    m = _SO_PREFIX.search(text)
+    m = _SO_PREFIX.search(text) or _SO_BARE.match(text)
     if not m or m.start() > 12 or sum(c.isalpha() for c in text[: m.start()]) > 3:
         return None
     rest = text[m.end() :]

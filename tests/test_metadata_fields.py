@@ -405,3 +405,137 @@ def test_type_name_keeps_no_speck() -> None:
 
     assert _match_type("GIẤY CHỨNG NHẬN ˆ") == "GIẤY CHỨNG NHẬN"
     assert _match_type("GIẤY PHÉP LÁI XE") == "GIẤY PHÉP LÁI XE"
+
+
+def test_subject_word_misread_takes_the_spelling_the_body_repeats() -> None:
+    # "biện trạng" in the subject, "hiện trạng" twice in the body (same neighbours): the body wins.
+    page = PAGE.replace(
+        "KẾ HOẠCH\nThực hiện Quyết định số 468/QĐ-TTg\n",
+        "KẾ HOẠCH\nKiểm kê đất đai, lập bản đồ biện trạng sử dụng đất năm 2024\n\n"
+        "Lập bản đồ hiện trạng sử dụng đất cấp xã; bản đồ hiện trạng sử dụng đất cấp huyện.\n",
+    )
+    assert extract_fields_from_text([page]).value("trich_yeu") == (
+        "Kiểm kê đất đai, lập bản đồ hiện trạng sử dụng đất năm 2024"
+    )
+    # A word the body uses once with other neighbours is no evidence: the subject stays as read.
+    other = page.replace("bản đồ hiện trạng sử dụng đất cấp xã; bản đồ hiện trạng", "hiện nay; bản đồ")
+    assert "biện trạng" in extract_fields_from_text([other]).value("trich_yeu")
+
+
+def test_subject_place_name_i_read_as_l_and_admin_phrase_marks() -> None:
+    page = PAGE.replace(
+        "KẾ HOẠCH\nThực hiện Quyết định số 468/QĐ-TTg\n",
+        "KẾ HOẠCH\nVề việc để nghị hỗ trợ xã la Hlốp chuấn bị năm học mới\n\n",
+    )
+    assert extract_fields_from_text([page]).value("trich_yeu") == (
+        "Về việc đề nghị hỗ trợ xã Ia Hlốp chuẩn bị năm học mới"
+    )
+
+
+def test_subject_received_stamp_in_the_margin_is_cut_off() -> None:
+    # A "CV ĐẾN" stamp beside the subject is read into its first line.
+    page = PAGE.replace(
+        "KẾ HOẠCH\nThực hiện Quyết định số 468/QĐ-TTg\n",
+        "KẾ HOẠCH\nBẢO &-TÍM 0.NG ÃIj Về việc tăng cường công tác thi hành án\n\n",
+    )
+    assert extract_fields_from_text([page]).value("trich_yeu") == "Về việc tăng cường công tác thi hành án"
+    # Real words before "Về" are not cut (and a "Về việc" inside the subject holds it back).
+    kept = extract_fields_from_text([page.replace("BẢO &-TÍM 0.NG ÃIj Về việc", "Kết luận Về việc")])
+    assert kept.value("trich_yeu") is None and kept.candidates["trich_yeu"].startswith("Kết luận")
+
+
+def _cv_page(rows_after_vv: list[Row]) -> OcrPage:
+    rows: list[Row] = [
+        [("ỦY", 100, 60, 96), ("BAN", 170, 90, 96), ("NHÂN", 270, 110, 96), ("DÂN", 390, 90, 96)],
+        [("TỈNH", 100, 90, 96), ("ĐẮK", 200, 90, 96), ("NÔNG", 300, 110, 96)],
+        [("Số:", 100, 70, 96), ("12/UBND-KT", 180, 240, 96)],
+        [("V/v", 100, 60, 96), ("bố", 170, 40, 96), ("trí", 220, 60, 96), ("vốn", 290, 70, 96)]
+        + [("thực", 370, 80, 96), ("hiện", 460, 80, 96), ("công", 550, 80, 96), ("trình", 640, 90, 96)],
+        *rows_after_vv,
+        [("Kính", 900, 80, 96), ("gửi:", 990, 80, 96), ("Sở", 1080, 50, 96), ("Tài", 1140, 60, 96)],
+    ]
+    return _page_from_rows(rows)
+
+
+def test_cong_van_subject_line_out_of_the_block_is_not_joined() -> None:
+    # The V/v block is centred (or flush left); a wrapped line far off its axis means words were lost.
+    centred = _cv_page([[("trường", 250, 110, 96), ("học", 370, 70, 96), ("xã", 450, 40, 96), ("Ea", 500, 40, 96)]])
+    assert extract_fields([centred]).value("trich_yeu") == "V/v bố trí vốn thực hiện công trình trường học xã Ea"
+    off_axis = _cv_page([[("trường", 600, 110, 96), ("học", 720, 70, 96), ("xã", 800, 40, 96), ("Ea", 850, 40, 96)]])
+    res = extract_fields([off_axis])
+    assert res.value("trich_yeu") is None
+    assert res.value("loai_van_ban") == "CÔNG VĂN"
+
+
+SIGNER_TAIL = """Nơi nhận:
+- Như trên;
+- Lưu: VT.
+TM. ỦY BAN NHÂN DÂN
+KT. CHỦ TỊCH
+PHÓ CHỦ TỊCH
+"Lê Văn Hùng
+tà
+vã
+Ỳ
+đà"""
+
+
+def test_signer_found_above_seal_specks_and_name_quote_dropped() -> None:
+    page = PAGE[: PAGE.index("Nơi nhận:")] + SIGNER_TAIL + "\n" + "\n".join(["x ;", "Ỷ"] * 8)
+    res = extract_fields_from_text([page])
+    assert res.value("nguoi_ky") == "Lê Văn Hùng"
+    assert res.value("chuc_vu_nguoi_ky") == "PHÓ CHỦ TỊCH"
+
+
+def test_garbled_title_line_leaves_the_office_empty() -> None:
+    # "KT. CHỦ TỊCH" read with junk and "PHÓ" lost: "CHỦ TỊCH" alone would name the wrong office.
+    page = PAGE.replace("KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\n", "u HUy£ T, CHỦ TỊCH\nCHỦ TICH\n")
+    res = extract_fields_from_text([page])
+    assert res.value("chuc_vu_nguoi_ky") is None
+    assert res.value("nguoi_ky") == "Trần Xuân Hải"
+    # Specks glued to a title line's start do not hide it.
+    specks = PAGE.replace("KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\n", '"KT. CHỦ TỊCH\nˆ PHÓ CHỦ TỊCH\n')
+    assert extract_fields_from_text([specks]).value("chuc_vu_nguoi_ky") == "PHÓ CHỦ TỊCH"
+
+
+def test_office_confidence_ignores_a_speck_on_its_line() -> None:
+    rows: list[Row] = [
+        [("ỦY", 100, 60, 96), ("BAN", 170, 90, 96), ("NHÂN", 270, 110, 96), ("DÂN", 390, 90, 96)],
+        [("TỈNH", 100, 90, 96), ("ĐẮK", 200, 90, 96), ("NÔNG", 300, 110, 96)],
+        [("Nơi", 100, 60, 96), ("nhận:", 170, 90, 96), ("KT.", 1400, 60, 95), ("GIÁM", 1470, 100, 95)]
+        + [("ĐỐC", 1580, 80, 95)],
+        [("-", 100, 20, 90), ("Lưu:", 130, 70, 93), ("VT.", 210, 60, 92), ("ˆ", 1300, 20, 19)]
+        + [("PHÓ", 1400, 80, 92), ("GIÁM", 1490, 100, 94), ("ĐỐC", 1600, 80, 95)],
+        [("Phan", 1420, 90, 96), ("Văn", 1520, 70, 96), ("Việt", 1600, 80, 96)],
+    ]
+    res = extract_fields([_page_from_rows(rows)])
+    assert res.value("chuc_vu_nguoi_ky") == "PHÓ GIÁM ĐỐC"
+    assert res.fields["chuc_vu_nguoi_ky"].confidence > 0.9
+
+
+def test_speck_lost_so_mark_still_reads_the_number_and_its_type() -> None:
+    page = PAGE.replace("Số: 392/KH-UBND", "s 392/KH-UBND").replace("KẾ HOẠCH\n", "K# H@\n")
+    res = extract_fields_from_text([page])
+    assert res.value("so_ky_hieu") == "392/KH-UBND"
+    assert res.value("loai_van_ban") == "KẾ HOẠCH"  # named by the ký hiệu's type part
+    body = PAGE.replace("Số: 392/KH-UBND", "s ông 392/KH-UBND")
+    assert extract_fields_from_text([body]).value("so_ky_hieu") is None
+
+
+def test_day_set_exactly_like_the_year_is_printed_even_if_read_less_sure() -> None:
+    def page(day_top: int, day_height: int) -> OcrPage:
+        p = _page_from_rows(_header_rows([("392/KH-UBND", 180, 240, 95)]))
+        words = tuple(
+            OcrWord(w.text, w.left, w.top + day_top, w.width, day_height, 85, w.block, w.paragraph, w.line)
+            if w.text == "02"
+            else w
+            for w in p.words
+        )
+        return OcrPage(0, 2400, 3400, 300, words, p.text, 90)
+
+    printed = extract_fields([page(0, 40)])
+    assert printed.value("ngay_ban_hanh") == dt.date(2021, 6, 2)
+    assert not printed.fields["ngay_ban_hanh"].handwritten
+    # Read as unsure and a little off the year's size and baseline: a pen, not type.
+    written = extract_fields([page(-6, 46)])
+    assert written.fields["ngay_ban_hanh"].handwritten and written.value("ngay_ban_hanh") is None
