@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rapidfuzz.distance import Levenshtein
+
 from ocr.vntext import (
     best_phrase,
     find_phrase,
@@ -224,7 +226,7 @@ def _parse(line_pages: Sequence[Sequence[_Line]], so_trang: int) -> _Parsed:
     header = _parse_header(first)
     all_text = "\n".join(ln.text for page in line_pages for ln in page)
     dia_danh = _vote_spelling(_verify_place(header.place, header, all_text), all_text)
-    agency, parent = _agency(header.agency_lines, dia_danh)
+    agency, parent = _agency(header.agency_lines, dia_danh, all_text)
     cap = _level(agency, parent)
     signer = _signer(last)
     subject_lines = _lines_within(first[:40], header.trich_yeu)
@@ -864,7 +866,29 @@ def _verify_place(place: str | None, header: _Header, all_text: str) -> str | No
     # Repeated in the text as a name of its own: "Jút" inside "Cư Jút" is not the place "Jút".
     whole = re.compile(r"(?<![\w'])" + re.escape(place) + r"(?![\w'])", re.IGNORECASE)
     count = sum(1 for m in whole.finditer(all_text) if not _after_name_word(all_text, m.start()))
-    return place if count >= 2 else None
+    return place if count >= 2 else _block_place_near(place, header.agency_lines)
+
+
+def _block_place_near(place: str, agency_lines: Sequence[str]) -> str | None:
+    """ "Cuo Bằng" (a letter misread) under "TỈNH CAO BẰNG": the date line names the place the
+    agency sits in (NĐ 30/2020), so a reading one letter off the block's place, where that place
+    is a unit's exact name, is that place."""
+    key = _loose_key(place)
+    if len(key) < 6:
+        return None
+    for line in agency_lines:
+        words = line.strip(" ,.;:").split()
+        while words and match_key(words[0]) in ("ubnd", "uy", "ban", "nhan", "dan"):
+            words = words[1:]
+        for level in _LEVEL_WORDS:
+            n = len(level.split())
+            if len(words) <= n or match_key(" ".join(words[:n])) != match_key(level):
+                continue
+            name = " ".join(words[n:])
+            if place_spelling(name) == "exact" and Levenshtein.distance(key, _loose_key(name)) <= 1:
+                return _place_names()[_loose_key(name)][_spelling_key(name)]
+            break
+    return None
 
 
 def _after_name_word(text: str, pos: int) -> bool:
@@ -905,7 +929,7 @@ def _canonical_level(text: str) -> str:
     return text
 
 
-def _agency(lines: list[str], dia_danh: str | None) -> tuple[str | None, str | None]:
+def _agency(lines: list[str], dia_danh: str | None, all_text: str = "") -> tuple[str | None, str | None]:
     """``(co_quan_ban_hanh, co_quan_chu_quan)``: the parent UBND line(s) split off a Sở/Phòng."""
     if not lines:
         return None, None
@@ -929,8 +953,9 @@ def _agency(lines: list[str], dia_danh: str | None) -> tuple[str | None, str | N
     else:
         agency = _canonical_kind(_join(lines[split:]))
         parent = _canonical_agency_line(_join(lines[:split]))
-    agency = fix_admin_phrases(_fix_province(_fix_place_part(agency, dia_danh)))
+    agency = _unit_spelling(fix_admin_phrases(_fix_province(_fix_place_part(agency, dia_danh))), all_text)
     parent = fix_admin_phrases(_fix_province(_fix_place_part(parent, dia_danh))) if parent else parent
+    parent = _unit_spelling(parent, all_text) if parent else parent
     if not _complete_agency(agency) or (parent and not _complete_agency(parent)):
         return None, None
     return agency, parent
@@ -1018,6 +1043,23 @@ def place_spelling(name: str) -> str | None:
     if not spellings:
         return None
     return "exact" if _spelling_key(name) in spellings else "variant"
+
+
+def _unit_spelling(name: str, all_text: str) -> str:
+    """ "… HUYỆN EA HLEO" where no unit is spelled so, one unit has these letters ("Ea H'leo")
+    and the text prints that unit's spelling in mixed case: the list and the text agree against
+    the caps reading, whose marks and apostrophes Tesseract drops."""
+    part = place_part(name)
+    if part is None or place_spelling(part) != "variant":
+        return name
+    units = _place_names()[_loose_key(part)]
+    if len(units) != 1:
+        return name
+    unit = next(iter(units.values()))
+    mixed = re.search(r"(?<![\w'])" + re.escape(unit) + r"(?![\w'])", normalize_lookalikes(nfc(all_text)))
+    if mixed is None:
+        return name
+    return name[: len(name) - len(part)] + _spelling_key(unit)
 
 
 def _place_from_block(place: str, agency_lines: Sequence[str]) -> str:

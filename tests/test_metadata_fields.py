@@ -539,3 +539,20 @@ def test_day_set_exactly_like_the_year_is_printed_even_if_read_less_sure() -> No
     # Read as unsure and a little off the year's size and baseline: a pen, not type.
     written = extract_fields([page(-6, 46)])
     assert written.fields["ngay_ban_hanh"].handwritten and written.value("ngay_ban_hanh") is None
+
+
+def test_caps_place_without_its_apostrophe_takes_the_unit_spelling_the_text_prints() -> None:
+    page = PAGE.replace("TỈNH ĐẮK NÔNG\n", "HUYỆN EA HLEO\n").replace("Đắk Nông, ngày", "Ea, ngày")
+    page += "\nChủ tịch UBND huyện Ea H'leo chỉ đạo."
+    res = extract_fields_from_text([page])
+    assert res.value("co_quan_ban_hanh") == "ỦY BAN NHÂN DÂN HUYỆN EA H'LEO"
+    # Without the mixed-case reading the list alone does not rewrite what was read.
+    alone = extract_fields_from_text([page.replace("huyện Ea H'leo", "huyện")])
+    assert alone.value("co_quan_ban_hanh") == "ỦY BAN NHÂN DÂN HUYỆN EA HLEO"
+
+
+def test_date_line_place_one_letter_off_the_agency_place() -> None:
+    page = PAGE.replace("TỈNH ĐẮK NÔNG", "TỈNH CAO BẰNG").replace("Đắk Nông, ngày", "Cuo Bằng, ngày")
+    assert extract_fields_from_text([page]).value("dia_danh") == "Cao Bằng"
+    far = page.replace("Cuo Bằng, ngày", "Cun Bằng, ngày")  # two letters off: not trusted
+    assert extract_fields_from_text([far]).value("dia_danh") is None
