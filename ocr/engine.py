@@ -20,6 +20,7 @@ from ocr import tesseract
 from ocr.pages import PageImage
 from ocr.preprocess import is_blank, prepare
 from ocr.searchable_pdf import encode_page_image
+from ocr.signer_zone import page_text, reread_signer_zone
 from schemas.documents import OcrPage, OcrWord
 from schemas.errors import OcrError, SohoaError
 
@@ -49,6 +50,12 @@ def ocr_page(page: PageImage, *, lang: str = "vie", timeout_s: int = 180) -> tup
     words, text = tesseract.recognize(
         prepared.ocr_image, dpi=prepared.ocr_dpi, lang=lang, psm=OCR_PSM, timeout_s=timeout_s
     )
+    # The seal over the signer block can make the page's reading lose it: read that zone again.
+    reread = reread_signer_zone(
+        prepared.ocr_image, words, dpi=prepared.ocr_dpi, lang=lang, timeout_s=timeout_s
+    )
+    if reread is not None:
+        words, text = reread, page_text(reread)
     if prepared.scale != 1.0:
         words = [_scale_word(w, 1.0 / prepared.scale) for w in words]
     display = prepared.display

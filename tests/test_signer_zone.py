@@ -1,0 +1,123 @@
+"""ocr.signer_zone: the second reading of the signer block under a seal.
+
+Pages are drawn here with Pillow in DejaVu Serif; the seal is a mid-gray ring over the title
+lines, as a red seal looks on a gray scan.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from ocr import signer_zone as sz
+from ocr.fields import extract_fields
+from schemas.documents import OcrPage, OcrWord
+
+FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
+W, H = 1654, 2339  # A4 at 200 dpi
+
+
+def _w(text: str, left: int, top: int, conf: float = 95.0, block: int = 1, line: int = 0) -> OcrWord:
+    return OcrWord(text, left, top, 20 * len(text), 30, conf, block=block, paragraph=1, line=line)
+
+
+def _first_pass(with_signer: bool) -> list[OcrWord]:
+    """What a page's reading holds: the body, "Nơi nhận" items, and the signer block or not."""
+    words = [
+        _w("Trên", 230, 200, line=1),
+        _w("đây", 340, 200, line=1),
+        _w("là", 430, 200, line=1),
+        _w("báo", 1200, 200, line=1),
+        _w("cáo./.", 1300, 200, line=1),
+        _w("Nơi", 230, 300, line=2),
+        _w("nhận:", 310, 300, line=2),
+        _w("-", 230, 350, line=3),
+        _w("Lưu:", 260, 350, line=3),
+        _w("VT.", 360, 350, line=3),
+    ]
+    if with_signer:
+        words += [
+            _w("CHỦ", 1000, 300, block=2, line=1),
+            _w("TỊCH", 1100, 300, block=2, line=1),
+            _w("Trần", 980, 600, block=2, line=2),
+            _w("Xuân", 1080, 600, block=2, line=2),
+            _w("Hải", 1180, 600, block=2, line=2),
+        ]
+    else:
+        words += [_w("ỳ", 1000, 400, conf=30, block=2, line=1)]
+    return words
+
+
+def test_zone_only_where_a_signer_block_is_missing_or_unsure() -> None:
+    zone = sz.signer_zone(_first_pass(False), width=W, height=H, dpi=200)
+    assert zone is not None
+    x0, y0, x1, y1 = zone
+    assert x0 > 0.4 * W and x1 == W and y0 < 300 < y1 <= H
+    # A first reading with a sure office and name needs no second one.
+    assert sz.signer_zone(_first_pass(True), width=W, height=H, dpi=200) is None
+    # A page of body text running to the bottom, no "Nơi nhận", no signer: nothing to re-read.
+    body = [_w("Căn", 230, 300 + 60 * i, line=i) for i in range(30)]
+    body += [_w("cứ", 1400, 300 + 60 * i, line=i) for i in range(30)]
+    assert sz.signer_zone(body, width=W, height=H, dpi=200) is None
+
+
+def test_merge_replaces_the_zone_but_keeps_sure_lines_and_crossing_items() -> None:
+    first = _first_pass(False) + [
+        _w("trường", 600, 700, block=1, line=9),  # a "Nơi nhận" item crossing the zone's edge
+        _w("Lê", 1000, 800, conf=96, block=3, line=1),  # a surely read line inside the zone
+        _w("Văn", 1060, 800, conf=96, block=3, line=1),
+    ]
+    zone = (700, 250, W, 1200)
+    found = [
+        OcrWord("PHÓ", 300, 60, 60, 30, 90.0, block=1, paragraph=1, line=1),
+        OcrWord("CHỦ", 370, 60, 60, 30, 90.0, block=1, paragraph=1, line=1),
+        OcrWord("TỊCH", 440, 60, 60, 30, 90.0, block=1, paragraph=1, line=1),
+        OcrWord("xx", 300, 550, 60, 30, 40.0, block=1, paragraph=1, line=2),  # over the sure line
+        OcrWord("ng", 0, 450, 40, 30, 60.0, block=1, paragraph=1, line=3),  # cut by the zone edge
+    ]
+    merged = sz.merge_zone(first, found, zone)
+    assert merged is not None
+    texts = [w.text for w in merged]
+    assert "ỳ" not in texts  # the first pass's speck inside the zone is replaced
+    assert {"PHÓ", "CHỦ", "TỊCH", "Lê", "Văn", "trường"} <= set(texts)
+    assert "xx" not in texts and "ng" not in texts
+    added = [w for w in merged if w.text == "PHÓ"][0]
+    assert (added.left, added.top) == (1000, 310) and added.block >= sz.REREAD_BLOCK
+    # The page text lists the re-read lines last, after the "Nơi nhận" items.
+    assert sz.page_text(merged).splitlines()[-1].startswith("PHÓ CHỦ TỊCH")
+    assert sz.merge_zone(first, [], zone) is None
+
+
+@pytest.mark.skipif(not FONT.exists(), reason="DejaVu Serif font not installed")
+def test_signer_lines_under_a_gray_seal_are_read_again() -> None:
+    font = ImageFont.truetype(str(FONT), 30)
+    bold = ImageFont.truetype(str(FONT), 32)
+    img = Image.new("L", (W, H), 255)
+    draw = ImageDraw.Draw(img)
+    draw.text((230, 200), "Trên đây là báo cáo của Ủy ban nhân dân xã Đắk Ha./.", font=font, fill=0)
+    for i, item in enumerate(["Nơi nhận:", "- Như trên;", "- Lưu: VT."]):
+        draw.text((230, 300 + 45 * i), item, font=font, fill=0)
+    for i, title in enumerate(["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]):
+        draw.text((1000, 300 + 45 * i), title, font=bold, fill=0)
+    draw.text((1040, 700), "Trần Xuân Hải", font=bold, fill=0)
+    # The seal, stamped over the ink (the darker one shows): a thick mid-gray ring and inner ring
+    # across the titles, and gray text inside.
+    seal = Image.new("L", (W, H), 255)
+    ring = ImageDraw.Draw(seal)
+    ring.ellipse((930, 260, 1330, 660), outline=150, width=16)
+    ring.ellipse((990, 320, 1270, 600), outline=150, width=6)
+    ring.text((1060, 470), "ĐẮK HA", font=font, fill=150)
+    image = np.minimum(np.asarray(img), np.asarray(seal))
+    first = _first_pass(False)
+    words = sz.reread_signer_zone(image, first, dpi=200)
+    assert words is not None
+    page = OcrPage(
+        index=0, width=W, height=H, dpi=200, words=tuple(words), text=sz.page_text(words), confidence=90
+    )
+    res = extract_fields([page])
+    assert res.value("nguoi_ky") == "Trần Xuân Hải"
+    assert res.value("chuc_vu_nguoi_ky") == "PHÓ CHỦ TỊCH"
+    assert res.value("tham_quyen_ky") == "TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"
