@@ -958,6 +958,8 @@ def _agency(lines: list[str], dia_danh: str | None, all_text: str = "") -> tuple
     parent = _unit_spelling(parent, all_text) if parent else parent
     if not _complete_agency(agency) or (parent and not _complete_agency(parent)):
         return None, None
+    if not parent and agency.split()[0] in ("SỞ", "PHÒNG"):
+        return agency, None  # a Sở or Phòng prints its parent above it (NĐ 30/2020): that line was lost
     return agency, parent
 
 

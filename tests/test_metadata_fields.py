@@ -379,6 +379,10 @@ def test_agency_whose_own_line_was_lost_is_not_filed() -> None:
     res = extract_fields_from_text([whole.replace("392/KH-UBND", "392/KH-TCKH")])
     assert res.value("co_quan_ban_hanh") == "PHÒNG TÀI CHÍNH - KẾ HOẠCH"
     assert res.value("co_quan_chu_quan") == "UBND HUYỆN CƯ JÚT"
+    # A Phòng always prints its parent above it: without that line the parent is unknown, not "".
+    orphan = extract_fields_from_text([whole.replace("UBND HUYỆN CƯ JÚT\n", "")])
+    assert orphan.value("co_quan_ban_hanh") == "PHÒNG TÀI CHÍNH - KẾ HOẠCH"
+    assert orphan.value("co_quan_chu_quan") is None
 
 
 def test_text_layer_digits_are_never_handwritten() -> None:
