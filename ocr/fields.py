@@ -278,6 +278,11 @@ def _build(
         deputy = _deputy_after_kt(last)
         if deputy is not None:
             values["chuc_vu_nguoi_ky"], conf["chuc_vu_nguoi_ky"] = deputy
+    elif has_boxes and _office_on_axis(parsed):
+        # An office name from the lexicon, on the signer block's axis (no word of it lost) and in
+        # a consistent authority chain: a tone mark misread under the seal ("CHỪ TỊCH") does not
+        # make it doubtful.
+        conf["chuc_vu_nguoi_ky"] = max(conf["chuc_vu_nguoi_ky"], OFFICE_ON_AXIS_CONFIDENCE)
     # Free text with a word no Vietnamese spelling allows holds an OCR error somewhere.
     for key in ("trich_yeu", "nguoi_ky", "dia_danh", "co_quan_ban_hanh", "co_quan_chu_quan"):
         text = values.get(key) or ""
@@ -699,6 +704,19 @@ def _authority_chain(lines: list[md._Line], office: str | None) -> tuple[list[st
     if office.startswith("PHÓ ") and not any(c.startswith("KT.") for c in chain):
         return [], []  # a deputy signs "KT." for the head: that line was lost, the chain is partial
     return [normalize_tone_placement(c) for c in chain], used
+
+
+OFFICE_ON_AXIS_CONFIDENCE = 0.85
+OFFICE_AXIS_TOLERANCE = 0.25  # line heights; complete office lines of the dev corpus are within 0.12
+
+
+def _office_on_axis(parsed: md._Parsed) -> bool:
+    """Whether the office line is centred on the name line's axis, as a complete title is."""
+    office, name = parsed.values.get("chuc_vu_nguoi_ky"), parsed.values.get("nguoi_ky")
+    o_lines, n_lines = parsed.lines.get("chuc_vu_nguoi_ky"), parsed.lines.get("nguoi_ky")
+    if not (office and name and o_lines and n_lines and o_lines[-1].words and n_lines[-1].words):
+        return False
+    return md.signer_axis_offset(o_lines[-1], n_lines[-1], office, name) <= OFFICE_AXIS_TOLERANCE
 
 
 def _deputy_after_kt(lines: list[md._Line]) -> tuple[str, float] | None:

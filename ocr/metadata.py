@@ -1177,7 +1177,8 @@ def _signer(lines: list[_Line]) -> tuple[str | None, str | None]:
     be a deputy's title, and a second bare title line means a prefix was lost, so the reading is
     only trusted when it is consistent.
     """
-    tail = [ln.text for ln in signer_tail(lines)]
+    tail_lines = signer_tail(lines)
+    tail = [ln.text for ln in tail_lines]
     name = None
     name_idx = len(tail)
     for i in range(len(tail) - 1, max(-1, len(tail) - 5), -1):
@@ -1188,7 +1189,8 @@ def _signer(lines: list[_Line]) -> tuple[str | None, str | None]:
         if _office(_right_part(tail[i])) is not None:
             break
     titles: list[tuple[str, str | None]] = []  # (authority prefix or "", office)
-    for text in tail[:name_idx]:
+    office_at = -1
+    for i, text in enumerate(tail[:name_idx]):
         right = _right_part(text)
         if not right:
             continue
@@ -1199,8 +1201,12 @@ def _signer(lines: list[_Line]) -> tuple[str | None, str | None]:
         office = _office(right)
         if office:
             titles.append(("", office))
+            office_at = i
         elif _holds_office(right):
-            titles.append(("?", None))  # "u HUy£ T, CHỦ TỊCH": a title line read with junk
+            # "F _x KT CHỦ TỊCH": an authority line behind specks; "u HUy£ T, CHỦ TỊCH": a title
+            # line read with junk, whose prefix (if any) is lost.
+            inner = _AUTHORITY_INSIDE.search(right)
+            titles.append((inner.group(1).upper(), None) if inner else ("?", None))
     if not titles or titles[-1][1] is None:
         return name, None
     if any(t[0] == "?" for t in titles):
@@ -1213,7 +1219,32 @@ def _signer(lines: list[_Line]) -> tuple[str | None, str | None]:
             return name, None
         if before[0] == "" and not deputy:
             return name, None
+    if name is not None and signer_axis_offset(tail_lines[office_at], tail_lines[name_idx], office, name) > 0.5:
+        return name, None  # the office line is off the block's axis: words of it were lost
     return name, office
+
+
+# An authority prefix inside a line, after specks, and followed by a title in caps.
+_AUTHORITY_INSIDE = re.compile(r"(?:^|\s)(TM|KT|TL|TUQ)\s*[.,:]?\s+(?=[A-ZĐÀ-Ỹ]{2,})")
+
+
+def signer_axis_offset(office_line: _Line, name_line: _Line, office: str, name: str) -> float:
+    """How far (in line heights) the office's words are centred off the name's: the lines of a
+    signer block are centred on one axis (NĐ 30/2020), so a title that lost a word ("PHÓ" under
+    the seal) sits off it. 0.0 when the lines have no boxes to tell."""
+    office_words = _words_within([office_line], office)
+    name_words = _words_within([name_line], name)
+    if not office_words or not name_words:
+        return 0.0
+    a, b = office_words[0].words, name_words[0].words
+    if not a or not b:
+        return 0.0
+
+    def centre(ws: Sequence[OcrWord]) -> float:
+        return (min(w.left for w in ws) + max(w.left + w.width for w in ws)) / 2
+
+    h = statistics.median(w.height for w in (*a, *b)) or 1
+    return abs(centre(a) - centre(b)) / h
 
 
 def signer_tail(lines: Sequence[_Line], n: int = 16) -> list[_Line]:

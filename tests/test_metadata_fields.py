@@ -463,9 +463,15 @@ def _cv_page(rows_after_vv: list[Row]) -> OcrPage:
 
 def test_cong_van_subject_line_out_of_the_block_is_not_joined() -> None:
     # The V/v block is centred (or flush left); a wrapped line far off its axis means words were lost.
-    centred = _cv_page([[("trường", 250, 110, 96), ("học", 370, 70, 96), ("xã", 450, 40, 96), ("Ea", 500, 40, 96)]])
-    assert extract_fields([centred]).value("trich_yeu") == "V/v bố trí vốn thực hiện công trình trường học xã Ea"
-    off_axis = _cv_page([[("trường", 600, 110, 96), ("học", 720, 70, 96), ("xã", 800, 40, 96), ("Ea", 850, 40, 96)]])
+    centred = _cv_page(
+        [[("trường", 250, 110, 96), ("học", 370, 70, 96), ("xã", 450, 40, 96), ("Ea", 500, 40, 96)]]
+    )
+    assert (
+        extract_fields([centred]).value("trich_yeu") == "V/v bố trí vốn thực hiện công trình trường học xã Ea"
+    )
+    off_axis = _cv_page(
+        [[("trường", 600, 110, 96), ("học", 720, 70, 96), ("xã", 800, 40, 96), ("Ea", 850, 40, 96)]]
+    )
     res = extract_fields([off_axis])
     assert res.value("trich_yeu") is None
     assert res.value("loai_van_ban") == "CÔNG VĂN"
@@ -560,3 +566,34 @@ def test_date_line_place_one_letter_off_the_agency_place() -> None:
     assert extract_fields_from_text([page]).value("dia_danh") == "Cao Bằng"
     far = page.replace("Cuo Bằng, ngày", "Cun Bằng, ngày")  # two letters off: not trusted
     assert extract_fields_from_text([far]).value("dia_danh") is None
+
+
+def _signer_rows(office: Row, name: Row) -> list[Row]:
+    return [
+        [("ỦY", 100, 60, 96), ("BAN", 170, 90, 96), ("NHÂN", 270, 110, 96), ("DÂN", 390, 90, 96)],
+        [("TỈNH", 100, 90, 96), ("ĐẮK", 200, 90, 96), ("NÔNG", 300, 110, 96)],
+        [("Nơi", 100, 60, 96), ("nhận:", 170, 90, 96), ("TM.", 1350, 60, 95), ("ỦY", 1420, 50, 95)]
+        + [("BAN", 1480, 80, 95), ("NHÂN", 1570, 100, 95), ("DÂN", 1680, 80, 95)],
+        [("-", 100, 20, 90), ("Lưu:", 130, 70, 93), ("VT.", 210, 60, 92), *office],
+        name,
+    ]
+
+
+def test_office_read_under_the_seal_is_trusted_only_on_the_block_axis() -> None:
+    name: Row = [("Lê", 1420, 50, 96), ("Văn", 1480, 80, 96), ("Hùng", 1570, 100, 96)]  # centre 1545
+    # "CHỦ TỊCH" centred like the name, its first word misread with low confidence: complete.
+    centred: Row = [("CHỪ", 1455, 80, 31), ("TỊCH", 1545, 90, 95)]  # centre 1545
+    res = extract_fields([_page_from_rows(_signer_rows(centred, name))])
+    assert res.value("chuc_vu_nguoi_ky") == "CHỦ TỊCH"
+    assert res.value("nguoi_ky") == "Lê Văn Hùng"
+    # The same words two line heights right of the axis: "PHÓ" (and "KT." line?) lost under the seal.
+    shifted: Row = [("CHỦ", 1535, 80, 95), ("TỊCH", 1625, 90, 95)]
+    res = extract_fields([_page_from_rows(_signer_rows(shifted, name))])
+    assert res.value("chuc_vu_nguoi_ky") is None
+    assert res.value("nguoi_ky") == "Lê Văn Hùng"
+
+
+def test_authority_prefix_behind_specks_is_still_an_authority() -> None:
+    page = PAGE.replace("KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\n", "F _x KT CHỦ TỊCH\nPHO CHỦ TỊCH\n")
+    res = extract_fields_from_text([page])
+    assert res.value("chuc_vu_nguoi_ky") == "PHÓ CHỦ TỊCH"
