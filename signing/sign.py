@@ -113,20 +113,49 @@ def stamp_font_path() -> Path:
     )
 
 
+# What a stamp needs: Latin with every Vietnamese letter (Latin-1, Extended-A/B for Ơ/Ư, Extended
+# Additional for ạ…ỹ), combining marks, general punctuation and the đồng sign.
+STAMP_REPERTOIRE = frozenset(
+    u
+    for lo, hi in (
+        (0x20, 0x7E),
+        (0xA0, 0x24F),
+        (0x300, 0x36F),
+        (0x1E00, 0x1EFF),
+        (0x2000, 0x206F),
+        (0x20AB, 0x20AB),
+    )
+    for u in range(lo, hi + 1)
+)
+
+
 @functools.lru_cache(maxsize=4)
-def _font_upm1000(path: Path) -> bytes:
-    """The font rescaled to 1000 units per em (cached per process: ~1 s for Liberation Serif).
+def _font_upm1000(path: Path, repertoire: bool = False) -> bytes:
+    """The font rescaled to 1000 units per em (cached per process).
 
     pyHanko 0.38's GlyphAccumulator writes glyph widths (/W), TJ kerning and the font
     descriptor in the font's own units, while PDF reads them as 1/1000 em. Liberation and
     DejaVu use 2048 units per em, so their glyphs would be spread about twice too wide and
     clipped. Rescaling the font program to 1000 units makes every number pyHanko writes right.
+
+    ``repertoire``: first cut the font down to :data:`STAMP_REPERTOIRE` (layout features kept).
+    Liberation Serif has 2,600 glyphs; the cut font rescales in 0.15 s instead of 0.4 s once per
+    process, and pyHanko's per-signature subsetting drops from 0.03 to 0.01 s of CPU.
     """
+    from fontTools import subset
     from fontTools.ttLib import TTFont
     from fontTools.ttLib.scaleUpem import scale_upem
 
     logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # "FFTM NOT subset" noise
     font = TTFont(str(path))
+    if repertoire:
+        options = subset.Options()
+        options.layout_features = ["*"]
+        options.name_IDs = ["*"]
+        options.notdef_outline = True
+        cutter = subset.Subsetter(options)
+        cutter.populate(unicodes=STAMP_REPERTOIRE)
+        cutter.subset(font)
     if font["head"].unitsPerEm != 1000:
         scale_upem(font, 1000)
     buf = BytesIO()
@@ -135,18 +164,20 @@ def _font_upm1000(path: Path) -> bytes:
 
 
 class Upm1000FontFactory(FontEngineFactory):
-    """Like pyHanko's ``GlyphAccumulatorFactory``, but over a 1000-units-per-em copy of the font."""
+    """Like pyHanko's ``GlyphAccumulatorFactory``, but over a 1000-units-per-em copy of the font
+    (cut to :data:`STAMP_REPERTOIRE` when ``repertoire``: the stamp text holds nothing else)."""
 
-    def __init__(self, font_file: Path, font_size: int) -> None:
+    def __init__(self, font_file: Path, font_size: int, repertoire: bool = False) -> None:
         self.font_file = font_file
         self.font_size = font_size
+        self.repertoire = repertoire
 
     def create_font_engine(self, writer, obj_stream=None):  # type: ignore[no-untyped-def]
         if obj_stream is None and writer.stream_xrefs:
             obj_stream = writer.prepare_object_stream()
         return GlyphAccumulator(
             writer=writer,
-            font_handle=BytesIO(_font_upm1000(self.font_file)),
+            font_handle=BytesIO(_font_upm1000(self.font_file, self.repertoire)),
             font_size=self.font_size,
             bcp47_lang_code="vi",
             obj_stream=obj_stream,
@@ -212,9 +243,11 @@ def stamp_box(page: generic.DictionaryObject) -> tuple[int, int, int, int]:
     return (int(x2 - width) + 1, int(y2 - height) + 1, int(x2), int(y2))
 
 
-def _stamp_style(font: Path, n_lines: int) -> TextStampStyle:
+def _stamp_style(font: Path, lines: list[str]) -> TextStampStyle:
+    n_lines = len(lines)
+    cut = all(ord(c) in STAMP_REPERTOIRE for line in lines for c in line)
     text_style = TextBoxStyle(
-        font=Upm1000FontFactory(font, STAMP_FONT_SIZE),
+        font=Upm1000FontFactory(font, STAMP_FONT_SIZE, repertoire=cut),
         font_size=STAMP_FONT_SIZE,
         leading=STAMP_FONT_SIZE + 2,
     )
@@ -517,7 +550,7 @@ def _sign(
         page_ref, _ = writer.find_page_for_modification(0)
         box = stamp_box(page_ref.get_object())
         lines = stamp_lines(agency, when)
-        style = _stamp_style(stamp_font_path(), len(lines))
+        style = _stamp_style(stamp_font_path(), lines)
         text_params = {f"line{i}": line for i, line in enumerate(lines)}
     field_spec = fields.SigFieldSpec(sig_field_name=SIGNATURE_FIELD, on_page=0, box=box)
 

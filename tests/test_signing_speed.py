@@ -36,3 +36,32 @@ def test_signing_never_parses_the_private_key_again(
     signed = sign_pdf(_pdf(), p12=pki.signer_p12.read_bytes(), password=b"pw", agency_name="UBND TỈNH THỬ")
     report = verify_pdf(signed, trust_roots=[pki.root_pem.read_bytes()])
     assert report.ok, report.bottom_line
+
+
+def test_the_cut_stamp_font_keeps_every_vietnamese_glyph() -> None:
+    """The stamp font is cut to the Vietnamese repertoire: every letter of it the full font
+    draws is still there (ạ…ỹ, Ơ/Ư, Đ), with the same advance widths."""
+    from io import BytesIO
+
+    from fontTools.ttLib import TTFont
+
+    from signing.sign import STAMP_REPERTOIRE, _font_upm1000, stamp_font_path
+
+    path = stamp_font_path()
+    full = TTFont(BytesIO(_font_upm1000(path)))
+    cut = TTFont(BytesIO(_font_upm1000(path, True)))
+    full_map, cut_map = full.getBestCmap(), cut.getBestCmap()
+    assert set(cut_map) == set(full_map) & STAMP_REPERTOIRE
+    for ch in "ẠẶỆỸỦƠƯĐđơưạặệỹủ0123456789:+-T":
+        assert ord(ch) in cut_map, ch
+        assert cut["hmtx"][cut_map[ord(ch)]] == full["hmtx"][full_map[ord(ch)]], ch
+
+
+def test_a_stamp_outside_the_repertoire_uses_the_whole_font() -> None:
+    from signing.sign import _stamp_style, stamp_font_path
+
+    def cut(lines: list[str]) -> bool:
+        return _stamp_style(stamp_font_path(), lines).text_box_style.font.repertoire
+
+    assert cut(["ỦY BAN NHÂN DÂN TỈNH ĐẮK NÔNG", "Thời gian ký: 2026-11-27T19:46:27+07:00"])
+    assert not cut(["Ω AGENCY", "Thời gian ký: 2026-11-27T19:46:27+07:00"])
