@@ -734,8 +734,9 @@ def _vote_words(subject: str, line_pages: Sequence[Sequence[_Line]], subject_lin
     neighbours (accent-insensitively) and differs from it by its marks or by one letter: the
     spelling read more often wins; on a tie, a reading that is no Vietnamese syllable, or one read
     with clearly lower OCR confidence, gives way. A spelling with other marks only (same letters)
-    also counts where one neighbour matches, but then only a clear majority changes the word. Words with digits, I/l look-alikes (OCR confuses them both ways; see
-    :func:`_fix_il`) and caps lines (which lose stacked marks) never vote.
+    also counts where one neighbour matches, but then only a clear majority changes the word.
+    Words with digits, I/l look-alikes (OCR confuses them both ways; see :func:`_fix_il`) and
+    caps lines (which lose stacked marks) never vote.
     """
     from rapidfuzz.distance import Levenshtein
 

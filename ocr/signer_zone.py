@@ -23,6 +23,7 @@ import numpy as np
 from ocr import tesseract
 from schemas.documents import OcrPage, OcrWord
 
+ENABLED = True  # the second reading; off, the page's own reading is all there is
 PSM = 6  # one uniform block of text: the zone holds the signer lines only
 INK_LEVEL = 90  # gray level of the OCR image (0 black, 255 paper): darker is printed ink
 ZONE_LEFT = 0.42  # the signer column starts right of this share of the page width
@@ -42,7 +43,7 @@ def reread_signer_zone(
 
     ``image`` is the OCR image (gray) the ``words`` boxes refer to.
     """
-    if image.ndim != 2 or not words:
+    if not ENABLED or image.ndim != 2 or not words:
         return None
     zone = signer_zone(words, width=image.shape[1], height=image.shape[0], dpi=dpi)
     if zone is None:
