@@ -633,12 +633,25 @@ def _day_handwritten(line: md._Line) -> bool:
     year = next((w for w in words if re.fullmatch(r"(19|20)\d\d\W?", w.text)), None)
     if year is None:
         return False
+    # The printed word "năm" (no descender) is a second reference: a speck that enlarges the
+    # year's box must not make a printed day look written.
+    nam = next((w for w in words if match_key(w.text) == "nam" and w.confidence >= 80), None)
     for i, w in enumerate(words[:-1]):
         if match_key(w.text) in ("ngay", "thang"):
             nxt = words[i + 1]
-            if re.fullmatch(r"\W*[0-9OoIl]{1,2}\W*", nxt.text) and not _typeset_like(nxt, year):
+            if not re.fullmatch(r"\W*[0-9OoIl]{1,2}\W*", nxt.text) or _typeset_like(nxt, year):
+                continue
+            if nam is None or not _same_type(nxt, nam):
                 return True
     return False
+
+
+def _same_type(word: OcrWord, printed: OcrWord) -> bool:
+    """Set to a tenth of a line like ``printed`` (height and baseline), read fairly sure."""
+    if printed.height <= 0 or word.confidence < 80:
+        return False
+    drop = (word.top + word.height) - (printed.top + printed.height)
+    return 0.88 <= word.height / printed.height <= 1.12 and abs(drop) <= 0.1 * printed.height
 
 
 def _blue_digits(image: np.ndarray | None, line: md._Line, what: str) -> bool:

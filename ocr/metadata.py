@@ -642,6 +642,9 @@ def _subject(lines: Sequence[_Line]) -> str | None:
     out: list[str] = []
     caps: bool | None = None
     width = 0
+    lines = list(lines)
+    while lines and lines[0].words and len(_strip_trailing_junk(lines[0].text)) <= 2:
+        lines.pop(0)  # a speck between the type name and the subject
     for ln in lines:
         # "Về việc : Giao quyền …": older documents print "Về việc" as a label (the colon, a token
         # of its own, would go with the junk below).
@@ -877,18 +880,9 @@ def _block_place_near(place: str, agency_lines: Sequence[str]) -> str | None:
     key = _loose_key(place)
     if len(key) < 6:
         return None
-    for line in agency_lines:
-        words = line.strip(" ,.;:").split()
-        while words and match_key(words[0]) in ("ubnd", "uy", "ban", "nhan", "dan"):
-            words = words[1:]
-        for level in _LEVEL_WORDS:
-            n = len(level.split())
-            if len(words) <= n or match_key(" ".join(words[:n])) != match_key(level):
-                continue
-            name = " ".join(words[n:])
-            if place_spelling(name) == "exact" and Levenshtein.distance(key, _loose_key(name)) <= 1:
-                return _place_names()[_loose_key(name)][_spelling_key(name)]
-            break
+    for name in _block_places(agency_lines):
+        if place_spelling(name) == "exact" and Levenshtein.distance(key, _loose_key(name)) <= 1:
+            return _place_names()[_loose_key(name)][_spelling_key(name)]
     return None
 
 
@@ -1070,12 +1064,26 @@ def _place_from_block(place: str, agency_lines: Sequence[str]) -> str:
     caps reading and the list of units agree against the date line, so the unit's name is taken."""
     if place_spelling(place) != "variant":
         return place
-    words = [w.strip(",.;:") for w in " ".join(agency_lines).split()]
-    n = len(place.split())
-    tail = " ".join(words[-n:]) if len(words) >= n else ""
-    if _loose_key(tail) != _loose_key(place) or place_spelling(tail) != "exact":
-        return place
-    return _place_names()[_loose_key(tail)][_spelling_key(tail)]
+    for name in _block_places(agency_lines):
+        if _loose_key(name) == _loose_key(place) and place_spelling(name) == "exact":
+            return _place_names()[_loose_key(name)][_spelling_key(name)]
+    return place
+
+
+def _block_places(agency_lines: Sequence[str]) -> list[str]:
+    """The place names of the agency block's lines: what follows a level word ("TỈNH ĐẮK NÔNG",
+    "UBND HUYỆN CƯ JÚT" → "ĐẮK NÔNG", "CƯ JÚT")."""
+    out = []
+    for line in agency_lines:
+        words = line.strip(" ,.;:").split()
+        while words and match_key(words[0]) in ("ubnd", "uy", "ban", "nhan", "dan"):
+            words = words[1:]
+        for level in _LEVEL_WORDS:
+            n = len(level.split())
+            if len(words) > n and match_key(" ".join(words[:n])) == match_key(level):
+                out.append(" ".join(words[n:]))
+                break
+    return out
 
 
 def department_confirmed(name: str) -> bool:

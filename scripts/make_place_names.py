@@ -19,6 +19,8 @@ import unicodedata
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "ocr" / "place_names.json"
+# Official spellings the package writes otherwise (as in scripts/make_unit_seed.py): both kept.
+EXTRA = ("Đắk Glong", "Đắk Song")
 LEVEL = re.compile(r"^(Thành phố|Tỉnh|Huyện|Quận|Thị xã|Thị trấn|Phường|Xã|Đặc khu)\s+", re.IGNORECASE)
 
 
@@ -44,6 +46,7 @@ def main(v06: Path, v2025: Path) -> None:
     for root in (v06, v2025):
         data = json.loads((root / "vietnam_provinces" / "data" / "nested-divisions.json").read_text("utf-8"))
         all_names |= names(data)
+    all_names |= set(EXTRA)
     record = {
         "source": "vietnam-provinces 0.6.0 and 2025.10.1 (PyPI), GSO unit names without the level word",
         "names": sorted(all_names),

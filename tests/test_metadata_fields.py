@@ -597,3 +597,39 @@ def test_authority_prefix_behind_specks_is_still_an_authority() -> None:
     page = PAGE.replace("KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\n", "F _x KT CHỦ TỊCH\nPHO CHỦ TỊCH\n")
     res = extract_fields_from_text([page])
     assert res.value("chuc_vu_nguoi_ky") == "PHÓ CHỦ TỊCH"
+
+
+def test_speck_on_the_year_does_not_make_a_printed_day_handwritten() -> None:
+    p = _page_from_rows(_header_rows([("392/KH-UBND", 180, 240, 95)]))
+    words = tuple(
+        OcrWord(w.text, w.left, w.top, w.width, 62, w.confidence, w.block, w.paragraph, w.line)
+        if w.text == "2021"
+        else w
+        for w in p.words
+    )  # the year's box reaches a speck under it; the day sits exactly like the printed "năm"
+    res = extract_fields([OcrPage(0, 2400, 3400, 300, words, p.text, 90)])
+    assert not res.fields["ngay_ban_hanh"].handwritten
+    assert res.value("ngay_ban_hanh") == dt.date(2021, 6, 2)
+
+
+def test_date_line_place_misread_is_taken_from_the_parent_line_of_a_department() -> None:
+    page = PAGE.replace("ỦY BAN NHÂN DÂN\nTỈNH ĐẮK NÔNG", "UBND TỈNH ĐẮK NÔNG\nSỞ TƯ PHÁP")
+    page = page.replace("Đắk Nông, ngày", "Đák Nông, ngày").replace("392/KH-UBND", "392/KH-STP")
+    res = extract_fields_from_text([page])
+    assert res.value("dia_danh") == "Đắk Nông"
+    assert res.value("co_quan_ban_hanh") == "SỞ TƯ PHÁP" and res.value("co_quan_chu_quan") == "UBND TỈNH ĐẮK NÔNG"
+
+
+def test_speck_between_type_name_and_subject_is_skipped() -> None:
+    rows: list[Row] = [
+        [("ỦY", 100, 60, 96), ("BAN", 170, 90, 96), ("NHÂN", 270, 110, 96), ("DÂN", 390, 90, 96)],
+        [("HUYỆN", 100, 120, 96), ("ĐỨC", 230, 90, 96), ("TRỌNG", 330, 130, 96)],
+        [("Số:", 100, 70, 96), ("12/GCN-UBND", 180, 260, 96)],
+        [("GIẤY", 900, 100, 90), ("CHỨNG", 1010, 140, 90), ("NHẬN", 1160, 110, 90)],
+        [('"', 700, 10, 70)],
+        [("Đăng", 930, 90, 90), ("ky", 1030, 40, 88), ("hộ", 1080, 40, 95), ("kinh", 1130, 70, 95)]
+        + [("doanh", 1210, 100, 95)],
+        [("Mã", 300, 50, 95), ("số", 360, 40, 95), ("hộ", 410, 40, 95), ("kinh", 460, 70, 95)]
+        + [("doanh:", 540, 100, 95), ("67H8003181", 650, 200, 95)],
+    ]
+    assert extract_fields([_page_from_rows(rows)]).value("trich_yeu") == "Đăng ký hộ kinh doanh"
