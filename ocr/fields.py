@@ -518,8 +518,9 @@ def _token_shape(so_line: md._Line, page: Sequence[md._Line]) -> str | None:
     tok = next((w for w in words if "/" in w.text and re.search(r"\d", w.text.split("/")[0])), None)
     if tok is None:
         return None
-    so = next((w for w in words if w is not tok and re.fullmatch(r"\W{0,2}\w{1,3}[:;.,]?", w.text)), None)
-    if so is not None and words.index(so) < words.index(tok):
+    i = words.index(tok)
+    so = words[i - 1] if i and re.fullmatch(r"\W{0,2}[sS]\w{0,2}[:;.,]?", words[i - 1].text) else None
+    if so is not None:
         ref = so.height
         low = 0.85
     else:

@@ -96,7 +96,10 @@ _DATE_NO_COMMA = re.compile(
     r"^(?:[A-ZĐÀ-Ỹ][\w']*\s+){1,3}(?P<rest>n\w{0,3}y\s*[0-9OoIl]{1,2}\s+th\w{1,4}\s*[0-9OoIl]{1,2}\s+"
     r"n\w{1,3}[:.]?\s*[0-9OoIl]{4}\b)"
 )
-_SO_PREFIX = re.compile(r"(?:^|[\s\W])(s[o0ô6ố]|sỗ|sổ|sọ)\s*[:;.,]?\s*(?=[0-9OoIl]{0,6}\s*/)", re.IGNORECASE)
+# "Số:*1405/QĐ-UBND": a speck read as a symbol between the colon and the number is tolerated.
+_SO_PREFIX = re.compile(
+    r"(?:^|[\s\W])(s[o0ô6ố]|sỗ|sổ|sọ)\s*[:;.,]?\s*[*'\"`~^°]?\s*(?=[0-9OoIl]{0,6}\s*/)", re.IGNORECASE
+)
 # "s 289/BC-STTTT": the "ố" of "Số" lost in a speck; only at the start of a line, before a
 # number and a capital code, which no body line looks like.
 _SO_BARE = re.compile(r"^\W{0,2}[sS]\s*[:;.,]?\s+(?=\d{1,5}\s*/\s*[A-ZĐ])")

@@ -633,3 +633,21 @@ def test_speck_between_type_name_and_subject_is_skipped() -> None:
         + [("doanh:", 540, 100, 95), ("67H8003181", 650, 200, 95)],
     ]
     assert extract_fields([_page_from_rows(rows)]).value("trich_yeu") == "Đăng ký hộ kinh doanh"
+
+
+def test_speck_before_so_is_neither_the_reference_word_nor_a_break_in_the_number() -> None:
+    from ocr.metadata import _parse_so
+
+    assert _parse_so("Số:*1405/QĐ-UBND") == ("1405/QĐ-UBND", "")
+    # A speck read as "-Ổ" before "Số:" must not serve as the printed height the number is held to.
+    rows = _header_rows([("392/KH-UBND", 180, 240, 45)])
+    rows[2] = [("-Ổ", 40, 20, 16), *rows[2]]
+    page = _page_from_rows(rows)
+    words = tuple(
+        OcrWord(w.text, w.left, w.top + 30, w.width, 8, w.confidence, w.block, w.paragraph, w.line)
+        if w.text == "-Ổ"
+        else w
+        for w in page.words
+    )
+    res = extract_fields([OcrPage(0, 2400, 3400, 300, words, page.text, 90)])
+    assert res.value("so_ky_hieu") == "392/KH-UBND"
