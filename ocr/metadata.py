@@ -404,22 +404,34 @@ def _agency_block(left_parts: list[tuple[int, str]], anchor: int | None, so_idx:
         if i >= stop:
             continue
         text = _strip_junk(text)
-        if not text:
-            if block:
-                break
-            continue
+        if not text or _motto_piece(text):
+            continue  # a speck line, or a piece of the motto column cut off by a gap: not the block
         text = _strip_junk_tokens(text)
         letters = [c for c in text if c.isalpha()]
         if len(letters) < 4 or not is_upper_text(text, 0.9) or not _looks_like_caps_words(text):
             if block:
                 break
             continue
-        if match_key(text) in {match_key(MOTTO_1), match_key(MOTTO_2)}:
-            continue
         block.append(text)
         if len(block) >= 5:
             break
     return list(reversed(block))
+
+
+_MOTTO_ONLY = {"cong", "hoa", "chu", "nghia", "viet", "nam", "doc", "lap", "hanh", "phuc"}
+
+
+def _motto_piece(text: str) -> bool:
+    """ "CỘNG HÒA XÃ HỘI CHỦ NGHĨA", "o - Hạnh phúc": two words or more of a motto line, in order."""
+    key = re.sub(r"[^a-z ]", "", match_key(text)).split()
+    if len(key) < 2 or (len(key) == 2 and not set(key) & _MOTTO_ONLY):
+        return False  # "XÃ HỘI" may be the last line of "… THƯƠNG BINH VÀ / XÃ HỘI"
+    joined = " ".join(key)
+    for motto in (MOTTO_1, MOTTO_2):
+        mkey = " ".join(re.sub(r"[^a-z ]", "", match_key(motto)).split())
+        if f" {joined} " in f" {mkey} " or (len(joined) >= 8 and joined in mkey):
+            return True
+    return False
 
 
 def _is_word_char(c: str) -> bool:

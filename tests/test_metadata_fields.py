@@ -651,3 +651,17 @@ def test_speck_before_so_is_neither_the_reference_word_nor_a_break_in_the_number
     )
     res = extract_fields([OcrPage(0, 2400, 3400, 300, words, page.text, 90)])
     assert res.value("so_ky_hieu") == "392/KH-UBND"
+
+
+def test_agency_block_skips_cut_motto_pieces_and_speck_lines() -> None:
+    page = PAGE.replace(
+        "ỦY BAN NHÂN DÂN\nTỈNH ĐẮK NÔNG\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n",
+        "ỦY BAN NHÂN DÂN\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA\nTỈNH ĐẮK NÔNG\no - Hạnh phúc\n",
+    )
+    assert extract_fields_from_text([page]).value("co_quan_ban_hanh") == "ỦY BAN NHÂN DÂN TỈNH ĐẮK NÔNG"
+    speck = PAGE.replace("ỦY BAN NHÂN DÂN\nTỈNH ĐẮK NÔNG", "ỦY BAN NHÂN DÂN\n: *\nTỈNH ĐẮK NÔNG")
+    assert extract_fields_from_text([speck]).value("co_quan_ban_hanh") == "ỦY BAN NHÂN DÂN TỈNH ĐẮK NÔNG"
+    # The last line of a department's name is not a piece of the motto.
+    from ocr.metadata import _motto_piece
+
+    assert not _motto_piece("XÃ HỘI") and _motto_piece("HỦ NGHĨA VIỆT NAM")
