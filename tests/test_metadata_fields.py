@@ -665,3 +665,8 @@ def test_agency_block_skips_cut_motto_pieces_and_speck_lines() -> None:
     from ocr.metadata import _motto_piece
 
     assert not _motto_piece("XÃ HỘI") and _motto_piece("HỦ NGHĨA VIỆT NAM")
+
+
+def test_subject_label_with_a_misread_mark_is_still_a_label() -> None:
+    page = PAGE.replace("KẾ HOẠCH\n", "KẾ HOẠCH\nVẻ việc : Giao quyền sử dụng đất ở dân cư\n\n")
+    assert extract_fields_from_text([page]).value("trich_yeu") == "Giao quyền sử dụng đất ở dân cư"

@@ -40,8 +40,8 @@ def _first_pass(with_signer: bool) -> list[OcrWord]:
     ]
     if with_signer:
         words += [
-            _w("CHỦ", 1000, 300, block=2, line=1),
-            _w("TỊCH", 1100, 300, block=2, line=1),
+            _w("CHỦ", 1020, 300, block=2, line=1),  # centred on the name's axis (x 1110)
+            _w("TỊCH", 1120, 300, block=2, line=1),
             _w("Trần", 980, 600, block=2, line=2),
             _w("Xuân", 1080, 600, block=2, line=2),
             _w("Hải", 1180, 600, block=2, line=2),
