@@ -617,7 +617,8 @@ def test_date_line_place_misread_is_taken_from_the_parent_line_of_a_department()
     page = page.replace("Đắk Nông, ngày", "Đák Nông, ngày").replace("392/KH-UBND", "392/KH-STP")
     res = extract_fields_from_text([page])
     assert res.value("dia_danh") == "Đắk Nông"
-    assert res.value("co_quan_ban_hanh") == "SỞ TƯ PHÁP" and res.value("co_quan_chu_quan") == "UBND TỈNH ĐẮK NÔNG"
+    assert res.value("co_quan_ban_hanh") == "SỞ TƯ PHÁP"
+    assert res.value("co_quan_chu_quan") == "UBND TỈNH ĐẮK NÔNG"
 
 
 def test_speck_between_type_name_and_subject_is_skipped() -> None:
@@ -670,3 +671,25 @@ def test_agency_block_skips_cut_motto_pieces_and_speck_lines() -> None:
 def test_subject_label_with_a_misread_mark_is_still_a_label() -> None:
     page = PAGE.replace("KẾ HOẠCH\n", "KẾ HOẠCH\nVẻ việc : Giao quyền sử dụng đất ở dân cư\n\n")
     assert extract_fields_from_text([page]).value("trich_yeu") == "Giao quyền sử dụng đất ở dân cư"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("GIẤY XÁC NHẬ", "GIẤY XÁC NHẬN"),  # last letter lost
+        ("-GIAY XÁC NHẠN", "GIẤY XÁC NHẬN"),  # a speck glued on, marks misread
+        ("THÔNG BÁ", "THÔNG BÁO"),
+        ("THÔNG CÁO", "THÔNG CÁO"),
+        ("THÔNG", None),  # too little left to name one type
+    ],
+)
+def test_type_name_read_with_a_lost_letter_or_a_speck(line: str, expected: str | None) -> None:
+    from ocr.metadata import _match_type
+
+    assert _match_type(line) == expected
+
+
+def test_cong_van_whose_vv_was_misread() -> None:
+    vv = "V/% triển khai Quyết định số 468/QĐ-TTg"
+    page = PAGE.replace("392/KH-UBND", "392/UBND-VP").replace("KẾ HOẠCH\nThực hiện Quyết định số 468/QĐ-TTg", vv)
+    assert extract_fields_from_text([page]).value("loai_van_ban") == "CÔNG VĂN"
