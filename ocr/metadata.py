@@ -86,14 +86,15 @@ _SUB_AGENCY_LEVEL: tuple[tuple[str, Cap | None], ...] = (
     ("ĐÀI", None), ("HỘI ĐỒNG", None), ("KHO BẠC", None), ("CÔNG AN", None),
 )  # fmt: skip
 
+# "ngàÿ 09 tháng …": the y of "ngày" may come back with a mark a speck added.
 _DATE = re.compile(
-    r"(?:^|(?P<place>[^,]*?)\s*[,.])\s*\bn\w{0,3}y\s*(?P<d>[0-9OoIl]{1,2})\s+th\w{1,4}\s*(?P<m>[0-9OoIl]{1,2})\s+"
+    r"(?:^|(?P<place>[^,]*?)\s*[,.])\s*\bn\w{0,3}[yÿýỳỷỹỵ]\s*(?P<d>[0-9OoIl]{1,2})\s+th\w{1,4}\s*(?P<m>[0-9OoIl]{1,2})\s+"
     r"n\w{1,3}[:.]?\s*(?P<y>[0-9OoIl]{4})\b"
 )
 # The place's comma lost (or the place cut off): "Ngọc ngày 06 tháng 3 năm 2024". Only after at most
 # three capitalised words, so a body sentence "… địa phương ngày 19 tháng 6 năm 2015" never matches.
 _DATE_NO_COMMA = re.compile(
-    r"^(?:[A-ZĐÀ-Ỹ][\w']*\s+){1,3}(?P<rest>n\w{0,3}y\s*[0-9OoIl]{1,2}\s+th\w{1,4}\s*[0-9OoIl]{1,2}\s+"
+    r"^(?:[A-ZĐÀ-Ỹ][\w']*\s+){1,3}(?P<rest>n\w{0,3}[yÿýỳỷỹỵ]\s*[0-9OoIl]{1,2}\s+th\w{1,4}\s*[0-9OoIl]{1,2}\s+"
     r"n\w{1,3}[:.]?\s*[0-9OoIl]{4}\b)"
 )
 # "Số:*1405/QĐ-UBND": a speck read as a symbol between the colon and the number is tolerated.
@@ -518,7 +519,7 @@ def _fix_code_piece(piece: str) -> str:
 
 
 def _date_start(text: str) -> int:
-    m = re.search(r"\bn\w{0,3}y\s*[0-9OoIl]{1,2}\s+th", text)
+    m = re.search(r"\bn\w{0,3}[yÿýỳỷỹỵ]\s*[0-9OoIl]{1,2}\s+th", text)
     return m.start() if m else len(text)
 
 

@@ -690,6 +690,11 @@ def test_type_name_read_with_a_lost_letter_or_a_speck(line: str, expected: str |
 
 
 def test_cong_van_whose_vv_was_misread() -> None:
-    vv = "V/% triển khai Quyết định số 468/QĐ-TTg"
-    page = PAGE.replace("392/KH-UBND", "392/UBND-VP").replace("KẾ HOẠCH\nThực hiện Quyết định số 468/QĐ-TTg", vv)
+    typed = "KẾ HOẠCH\nThực hiện Quyết định số 468/QĐ-TTg"
+    page = PAGE.replace("392/KH-UBND", "392/UBND-VP").replace(typed, "V/% triển khai Quyết định 468/QĐ-TTg")
     assert extract_fields_from_text([page]).value("loai_van_ban") == "CÔNG VĂN"
+
+
+def test_date_whose_ngay_took_a_speck_mark() -> None:
+    page = PAGE.replace("Đắk Nông, ngày 02", "Đắk Nông, ngàÿ 02")
+    assert extract_fields_from_text([page]).value("ngay_ban_hanh") == dt.date(2021, 6, 2)
