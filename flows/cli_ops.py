@@ -128,22 +128,23 @@ def status(
 
 
 def worker(
-    limit: Annotated[int, typer.Option(help="Flow runs this worker executes at once.")] = 1,
+    limit: Annotated[int, typer.Option(help="Batch runs this worker executes at once.")] = 1,
     name: Annotated[str | None, typer.Option(help="Worker name shown in the Prefect UI.")] = None,
 ) -> None:
-    """A Prefect work-pool worker that executes digitize runs queued by `sohoa watch --submit`.
+    """A Prefect work-pool worker that executes the batches queued by `sohoa watch --submit`
+    (up to SOHOA_WORKER_BATCH claimed files per run, one `<file> · <unit>` subflow run each).
 
     Start as many as the machines allow, on one or more hosts sharing PREFECT_API_URL, the ledger
-    (SOHOA_DATABASE_URL), the archive and SOHOA_HOME. Creates the work pool, the digitize
+    (SOHOA_DATABASE_URL), the archive and SOHOA_HOME. Creates the work pool, the batch
     deployment and the global OCR concurrency limit if missing.
     """
     from flows.cli import _fail_on_config, _settings
-    from flows.deploy import deploy_digitize, ensure_ocr_limit
+    from flows.deploy import deploy_batches, ensure_ocr_limit
 
     settings = _settings()
     try:
         ensure_ocr_limit(settings)
-        deploy_digitize(settings)
+        deploy_batches(settings)
     except Exception as exc:  # noqa: BLE001
         _fail_on_config(exc)
     argv = [sys.executable, "-m", "prefect", "worker", "start", "--pool", settings.work_pool]

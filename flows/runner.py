@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from flows.runtime import get_runtime
 from schemas.errors import InternalError
@@ -21,8 +21,16 @@ from storage import inbox
 
 log = logging.getLogger("sohoa.runner")
 Callback = Callable[[dict[str, Any]], None]
-# Runs one claimed file: returns its outcome, or None when it was queued for a worker.
-Dispatch = Callable[[Path, str, str, bool], "dict[str, Any] | None"]
+
+
+class Dispatch(Protocol):
+    """Hands claimed files to someone else (workers) instead of digitizing them in this process:
+    ``add`` during a pass (``recovered``: found in ``work/`` rather than claimed just now), then
+    ``flush`` once at its end, which returns the outcomes of any files it finished itself."""
+
+    def add(self, path: Path, unit: str, name: str, *, recovered: bool) -> None: ...
+
+    def flush(self) -> list[dict[str, Any]]: ...
 
 
 def _run_flow(path: Path, unit: str, name: str, claimed: bool) -> dict[str, Any]:
@@ -135,15 +143,13 @@ def run_inbox_once(
             if tracker is not None:
                 tracker.forget(path)
         name = inbox.original_name(claimed)
-        if dispatch is not None:  # queued for a worker: the run itself holds the lock
-            result = dispatch(claimed, unit, name, True)
-        else:
-            with inbox.processing_lock(claimed) as mine:
-                if not mine:
-                    return  # another process is working on it
-                result = _run_flow(claimed, unit, name, True)
-        if result is None:
+        if dispatch is not None:  # queued for a worker: the run itself takes the lock
+            dispatch.add(claimed, unit, name, recovered=already_claimed)
             return
+        with inbox.processing_lock(claimed) as mine:
+            if not mine:
+                return  # another process is working on it
+            result = _run_flow(claimed, unit, name, True)
         results.append(result)
         if on_result:
             on_result(result)
@@ -160,6 +166,11 @@ def run_inbox_once(
             handle(item.path, item.unit, False)
     if tracker is not None:
         tracker.prune(seen)
+    if dispatch is not None:
+        for result in dispatch.flush():
+            results.append(result)
+            if on_result:
+                on_result(result)
     return results
 
 

@@ -119,6 +119,9 @@ class Settings(BaseSettings):
     )
     ocr_concurrency: int = Field(default=4, ge=1, description="OCR runs at once across all workers.")
     work_pool: str = Field(default="sohoa", description="Prefect work pool of `sohoa worker`.")
+    worker_batch: int = Field(
+        default=10, ge=1, description="Claimed files per flow run queued for `sohoa worker`s."
+    )
     plan_year: int | None = None
 
     @field_validator("home", mode="after")

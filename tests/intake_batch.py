@@ -3,23 +3,41 @@ every input ended in exactly one place with the ledger and archive matching one 
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
 import sys
 from pathlib import Path
+
+import numpy as np
 
 from ocr.samples import demo_specs, encode_pages, render_pages
 
 NOTES = (".error.txt", ".duplicate.txt", ".json")
 
 
-def make_batch(inbox: Path, n: int) -> dict[str, bytes]:
-    """``n`` distinct small scans across two units, one corrupt file and one duplicate copy."""
+def make_batch(inbox: Path, n: int, *, height: float = 1 / 3) -> dict[str, bytes]:
+    """``n`` distinct small scans across the demo units, one corrupt file and one duplicate copy.
+
+    Each scan is the top ``height`` of a rendered demo page at 150 dpi (a few lines: agency,
+    motto, number and date). Pages are rendered once per demo spec; the i-th scan carries its
+    index as a few dark pixels in the right margin, so every scan has its own SHA-256 without
+    rendering a page per scan.
+    """
     specs = demo_specs()
+    tops: dict[int, np.ndarray] = {}
     files: dict[str, bytes] = {}
     for i in range(n):
-        spec = specs[i % len(specs)]
-        page = render_pages(spec, dpi=150, seed=i)[0]
-        top = page[: page.shape[0] // 3].copy()
-        files[f"{spec.unit_code}/scan_{i:02d}.png"] = encode_pages([top], "png", 150)
+        k = i % len(specs)
+        if k not in tops:
+            page = render_pages(specs[k], dpi=150, seed=k)[0]
+            tops[k] = page[: max(int(page.shape[0] * height), 64)].copy()
+        img = tops[k].copy()
+        for bit in range(16):  # the index, in binary, down the right margin
+            if (i >> bit) & 1:
+                img[8 + 3 * bit : 10 + 3 * bit, -12:-10] = 40
+        files[f"{specs[k].unit_code}/scan_{i:03d}.png"] = encode_pages([img], "png", 150)
     first = next(iter(files))
     files[f"{first.split('/')[0]}/zz_copy_of_first.png"] = files[first]
     files["663/broken.pdf"] = b"%PDF-1.7\n1 0 obj\n<< /Type /Cat"
@@ -43,7 +61,7 @@ def sohoa_env(home: Path) -> dict[str, str]:
         "PREFECT_LOGGING_LEVEL": "WARNING",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
-    }
+    } | {k: v for k, v in os.environ.items() if k == "PYTHONPATH"}
 
 
 def sohoa_bin() -> str:
@@ -89,9 +107,93 @@ def check_consistency(home: Path, files: dict[str, bytes]) -> None:
             assert key and store.exists(key), key
         assert store.sha256_of(doc.signed_key) == doc.signed_sha256
         assert store.sha256_of(doc.original_key) == doc.sha256
-    signed_in_archive = {
-        p.relative_to(home / "archive").as_posix() for p in (home / "archive").rglob("signed.pdf")
-    }
-    assert signed_in_archive == {d.signed_key for d in docs}, "orphaned or missing signed.pdf"
+    # No second or orphaned archive object: every object (hidden lock and temporary files aside)
+    # sits in the folder of one ledger document, and each folder holds exactly one of each kind.
+    objects = [
+        p.relative_to(home / "archive")
+        for p in (home / "archive").rglob("*")
+        if p.is_file() and not p.name.startswith(".")
+    ]
+    folders: dict[str, list[str]] = {}
+    for rel in objects:
+        folders.setdefault(rel.parent.as_posix(), []).append(rel.name.split(".")[0])
+    assert set(folders) == {str(Path(d.signed_key).parent.as_posix()) for d in docs}, "orphaned objects"
+    for folder, kinds in folders.items():
+        assert sorted(kinds) == ["metadata", "ocr", "original", "signed"], (folder, kinds)
     assert [(q.file_name, q.reason) for q in quarantined] == [("broken.pdf", "corrupt_file")]
     ledger.dispose()
+
+
+# --- processes: `sohoa worker`s and the flow-run processes they start ---------------------------
+
+
+def start_worker(env: dict[str, str], name: str, log: Path, limit: int = 1) -> subprocess.Popen[bytes]:
+    """A real ``sohoa worker`` (a Prefect process worker) in its own session."""
+    return subprocess.Popen(
+        [sohoa_bin(), "worker", "--name", name, "--limit", str(limit)],
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process under ``pid`` (the worker starts flow runs in sessions of their own, so
+    its process group does not reach them)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def flow_run_processes(pid: int) -> list[int]:
+    """The flow-run processes (``python -m prefect.engine``) a worker is running now."""
+    found = []
+    for child in descendants(pid):
+        try:
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"prefect.engine" in cmdline:
+            found.append(child)
+    return found
+
+
+def kill_tree(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL a process and everything under it, as a power cut would: the tree is frozen with
+    SIGSTOP first (so nothing forks or reparents in between), then killed."""
+    stopped: set[int] = set()
+    while True:
+        new = [p for p in (proc.pid, *descendants(proc.pid)) if p not in stopped]
+        if not new:
+            break
+        for p in new:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(p, signal.SIGSTOP)
+            stopped.add(p)
+    for p in stopped:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(p, signal.SIGKILL)
+    proc.wait(timeout=30)
+
+
+def stop_worker(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (a worker stops taking runs and ends its own); SIGKILL after 20 s."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        kill_tree(proc)

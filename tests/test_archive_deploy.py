@@ -21,8 +21,9 @@ def compose() -> dict:
 
 
 def test_services(compose: dict) -> None:
-    assert set(compose["services"]) == {"minio", "minio-init", "postgres", "prefect", "worker", "fixity"}
-    for name in ("minio", "postgres", "prefect", "worker"):
+    services = {"minio", "minio-init", "postgres", "prefect", "watcher", "worker", "fixity"}
+    assert set(compose["services"]) == services
+    for name in ("minio", "postgres", "prefect", "watcher", "worker"):
         assert compose["services"][name].get("healthcheck"), f"{name} has no healthcheck"
 
 
@@ -38,7 +39,9 @@ def test_workers_can_be_scaled(compose: dict) -> None:
     # a fixed container name or host port would make `--scale worker=3` fail
     assert "container_name" not in worker
     assert "ports" not in worker
-    assert worker["command"][:2] == ["sohoa", "watch"]
+    assert worker["command"][:2] == ["sohoa", "worker"]  # Prefect work-pool workers
+    assert compose["services"]["watcher"]["command"][:2] == ["sohoa", "watch"]
+    assert "--submit" in compose["services"]["watcher"]["command"]  # it queues, workers digitize
     assert worker["depends_on"]["minio-init"]["condition"] == "service_completed_successfully"
 
 

@@ -1,9 +1,11 @@
-"""Crash safety: the worker is SIGKILLed at random points across a batch, restarted, and in the
-end every input is in exactly one outcome place, the ledger has one row per document and the
-archive holds exactly the ledger's objects.
+"""Crash safety: the processes doing the work are SIGKILLed at random points across a batch,
+restarted, and in the end every input is in exactly one outcome place, the ledger has one row
+per document and the archive holds exactly the ledger's objects.
 
-Real subprocess (`sohoa run`), real Tesseract and signatures, SQLite ledger, local archive, the
-session's Prefect test server. Scans are a third of an A4 page at 150 dpi so OCR is quick.
+Two set-ups: ``sohoa run`` (cron style, digitizing in its own process) and two real ``sohoa
+worker`` processes (Prefect process workers, each flow run a process of its own) fed by a
+watcher-style submitter. Real Tesseract and signatures, SQLite ledger, local archive, the
+session's Prefect test server. Scans are a few lines of an A4 page at 150 dpi so OCR is quick.
 """
 
 from __future__ import annotations
@@ -15,11 +17,22 @@ import random
 import signal
 import subprocess
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
-from intake_batch import check_consistency, make_batch, sohoa_bin, sohoa_env
+from intake_batch import (
+    check_consistency,
+    flow_run_processes,
+    kill_tree,
+    make_batch,
+    outcome_files,
+    sohoa_bin,
+    sohoa_env,
+    start_worker,
+    stop_worker,
+)
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -62,6 +75,73 @@ def test_sigkill_at_random_points_then_restart_loses_and_duplicates_nothing(
     assert all(r["status"] in {"archived", "duplicate", "quarantined"} for r in results), results
     print(f"kill seed {seed}: {killed_mid_work} kill(s) left a claimed file in work/")
     check_consistency(home, files)
+
+
+@pytest.mark.slow
+def test_sigkill_of_sohoa_workers_mid_batch_then_restart_loses_and_duplicates_nothing(
+    sohoa_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two `sohoa worker`s run batches of 3; a worker, with the flow-run process it is running,
+    is SIGKILLed at a random moment of a batch and started again, three times; at some kills
+    the watcher restarts too (a fresh submitter, nothing remembered). The watcher's later passes
+    find the killed runs by their free file locks and queue their files again."""
+    from flows.cli import ensure_dev_pki
+    from flows.deploy import PoolSubmitter, deploy_batches, run_inbox_submitting
+    from schemas.settings import Settings
+
+    n_docs, kills_wanted = 15, 3
+    pool = f"sohoa-kill-{uuid.uuid4().hex[:6]}"
+    monkeypatch.setenv("SOHOA_WORK_POOL", pool)
+    monkeypatch.setenv("SOHOA_WORKER_BATCH", "3")
+    settings = Settings(watch_stable_s=0)
+    ensure_dev_pki(settings)
+    files = make_batch(settings.inbox_dir, n_docs, height=1 / 8)
+    env = sohoa_env(sohoa_home) | {
+        "SOHOA_WORK_POOL": pool,
+        "SOHOA_WORKER_BATCH": "3",
+        # A killed run's OCR slot is freed only when its lease expires; do not let that throttle.
+        "SOHOA_OCR_CONCURRENCY": "8",
+    }
+    deploy_batches(settings)
+    seed = int(os.environ.get("SOHOA_KILL_SEED", random.randrange(10**6)))
+    rng = random.Random(seed)
+
+    def submitter() -> PoolSubmitter:
+        return PoolSubmitter(settings, lost_after_s=20, recheck_s=2)
+
+    names = ["w1", "w2"]
+    logs = {n: tmp_path / f"{n}.log" for n in names}
+    workers = {n: start_worker(env, n, logs[n]) for n in names}
+    watcher = submitter()
+    kills: list[tuple[str, int, bool]] = []  # (worker, claimed files left, watcher restarted)
+    next_kill = time.monotonic() + rng.uniform(3, 15)
+    deadline = time.monotonic() + 900
+    try:
+        while time.monotonic() < deadline:
+            run_inbox_submitting(settings, submitter=watcher)
+            if len(outcome_files(sohoa_home)) == len(files):
+                break
+            victim = rng.choice(names)
+            if (
+                len(kills) < kills_wanted
+                and time.monotonic() >= next_kill
+                and flow_run_processes(workers[victim].pid)
+            ):
+                kill_tree(workers[victim])  # the worker, its flow-run process, OCR children
+                restart_watcher = rng.random() < 0.5
+                if restart_watcher:
+                    watcher = submitter()
+                left = sum(1 for p in (sohoa_home / "work").rglob("*.png"))
+                kills.append((victim, left, restart_watcher))
+                workers[victim] = start_worker(env, victim, logs[victim])
+                next_kill = time.monotonic() + rng.uniform(3, 20)
+            time.sleep(1)
+    finally:
+        for w in workers.values():
+            stop_worker(w)
+    print(f"kill seed {seed}: kills (worker, files claimed, watcher restarted) {kills}")
+    assert len(kills) == kills_wanted, f"only {len(kills)} kills landed in a running batch (seed {seed})"
+    check_consistency(sohoa_home, files)
 
 
 def _half_done(settings: Any, data: bytes, *, upto: str) -> Path:
