@@ -379,7 +379,7 @@ def _parse_header(lines: list[_Line]) -> _Header:
                 header.date_line = ln
                 if so is None:
                     left = text_after[: _date_start(text_after)].strip() if header.place is None else ""
-        if so_idx is None and date_idx is None and left:
+        if so_idx is None and date_idx is None and left and not _right_column(ln, left, head):
             left_parts.append((i, left))
         if so_idx is not None and date_idx is not None and i > max(so_idx, date_idx):
             break
@@ -395,6 +395,17 @@ def _parse_header(lines: list[_Line]) -> _Header:
         # A handwritten number or date may be unreadable; the printed type name still follows.
         _type_and_subject(head, so_idx, date_idx, start, header)
     return header
+
+
+def _right_column(line: _Line, left: str, head: Sequence[_Line]) -> bool:
+    """Whether the words of ``left`` (the start of ``line``) lie in the right half of the page:
+    an e-gazette or received stamp above the motto, never the agency block (top left)."""
+    words = line.words[: len(left.split())]
+    if not words:
+        return False
+    width = max((w.left + w.width for ln in head for w in ln.words), default=0)
+    centre = (min(w.left for w in words) + max(w.left + w.width for w in words)) / 2
+    return width > 0 and centre > 0.55 * width
 
 
 def _agency_block(left_parts: list[tuple[int, str]], anchor: int | None, so_idx: int | None) -> list[str]:
@@ -1312,6 +1323,12 @@ def _is_name_word(word: str) -> bool:
         return False
     if not word[0].isupper() or not is_vietnamese_word(word):
         return False
+    # A vowel, and no run of more than three consonants ("Nghiêm", "Mdrang", "Êban" are names):
+    # "Smsmff" is a signature's strokes read as letters.
+    for p in parts:
+        key = match_key(p).replace("đ", "d")
+        if len(key) > 1 and (not re.search(r"[aeiouy]", key) or re.search(r"[^aeiouy]{4}", key)):
+            return False
     return all(p[1:].islower() or len(p) <= 1 for p in parts if p)
 
 

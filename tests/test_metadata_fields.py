@@ -698,3 +698,14 @@ def test_cong_van_whose_vv_was_misread() -> None:
 def test_date_whose_ngay_took_a_speck_mark() -> None:
     page = PAGE.replace("Đắk Nông, ngày 02", "Đắk Nông, ngàÿ 02")
     assert extract_fields_from_text([page]).value("ngay_ban_hanh") == dt.date(2021, 6, 2)
+
+
+def test_e_gazette_stamp_at_the_top_right_is_not_part_of_the_agency() -> None:
+    stamp = [
+        [("TRUNG", 1800, 120, 90), ("TÂM", 1930, 90, 96), ("CÔNG", 2030, 110, 96), ("BÁO", 2150, 90, 96)],
+        [("VÀ", 1850, 60, 93), ("TIN", 1920, 70, 96), ("HỌC", 2000, 90, 96)],
+        [("2", 1780, 20, 54), ("+07:00", 1865, 120, 66)],
+    ]
+    rows = [*stamp, *_header_rows([("392/KH-UBND", 180, 240, 95)])]
+    res = extract_fields([_page_from_rows(rows)])
+    assert res.value("co_quan_ban_hanh") == "ỦY BAN NHÂN DÂN TỈNH ĐẮK NÔNG"
