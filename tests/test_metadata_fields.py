@@ -709,3 +709,10 @@ def test_e_gazette_stamp_at_the_top_right_is_not_part_of_the_agency() -> None:
     rows = [*stamp, *_header_rows([("392/KH-UBND", 180, 240, 95)])]
     res = extract_fields([_page_from_rows(rows)])
     assert res.value("co_quan_ban_hanh") == "ỦY BAN NHÂN DÂN TỈNH ĐẮK NÔNG"
+
+
+def test_signature_strokes_read_as_letters_are_no_name() -> None:
+    page = PAGE.replace("Trần Xuân Hải", "Smsmff Lam")
+    assert extract_fields_from_text([page]).value("nguoi_ky") is None
+    ede = PAGE.replace("Trần Xuân Hải", "Y Ngông Êban")
+    assert extract_fields_from_text([ede]).value("nguoi_ky") == "Y Ngông Êban"

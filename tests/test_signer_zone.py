@@ -121,3 +121,17 @@ def test_signer_lines_under_a_gray_seal_are_read_again() -> None:
     assert res.value("nguoi_ky") == "Trần Xuân Hải"
     assert res.value("chuc_vu_nguoi_ky") == "PHÓ CHỦ TỊCH"
     assert res.value("tham_quyen_ky") == "TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"
+
+
+def test_ink_level_follows_the_page_print() -> None:
+    # Words printed at gray 20 on one page, at gray 130 (faded) on another: the ink level follows.
+    dark = np.full((200, 600), 255, np.uint8)
+    faded = dark.copy()
+    words = []
+    for i in range(5):
+        dark[20 + 30 * i : 40 + 30 * i, 20:200:3] = 20
+        faded[20 + 30 * i : 40 + 30 * i, 20:200:3] = 130
+        words.append(OcrWord("chữ", 15, 15 + 30 * i, 190, 28, 95.0, block=1, paragraph=1, line=i))
+    assert sz.INK_MIN <= sz.ink_level(dark, words) < 90
+    assert sz.ink_level(faded, words) > 150  # a faded page's ink is not thresholded away
+    assert sz.ink_level(dark, []) == sz.INK_LEVEL
