@@ -23,6 +23,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.settings import PREFECT_LOCAL_STORAGE_PATH
 from prefect.utilities.annotations import quote
 
 from flows import steps
@@ -138,7 +139,17 @@ def _run_name() -> str:
     return f"{params.get('name') or Path(params['path']).name} · {params.get('unit', '')}"
 
 
-@flow(name="digitize", flow_run_name=_run_name, log_prints=False, validate_parameters=False)
+# Results stay in memory (persist_result=False: the outcome lives in the ledger and the archive).
+# Naming a storage stops Prefect from asking the server for its default result storage at every
+# flow and task run (three GET /admin/storage per document); nothing is ever written there.
+@flow(
+    name="digitize",
+    flow_run_name=_run_name,
+    log_prints=False,
+    validate_parameters=False,
+    persist_result=False,
+    result_storage=Path(PREFECT_LOCAL_STORAGE_PATH.value()),
+)
 def digitize(
     path: str, unit: str, name: str | None = None, claimed: bool = False, lock: bool = False
 ) -> dict[str, Any]:

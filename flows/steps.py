@@ -20,6 +20,7 @@ from typing import Any
 
 from ocr import sandbox
 from ocr.extract import DocumentOcr, build_pdf
+from ocr.fields import MetadataResult, extract_fields
 from ocr.pages import sniff_kind
 from ocr.sidecar import archival_fields, review_for
 from schemas.documents import METADATA_KEYS, Extraction, nfc
@@ -147,9 +148,14 @@ def sign_and_verify(
 
 
 def metadata_record(
-    intake: Intake, extraction: Extraction, signed_sha256: str, keys: dict[str, str]
+    intake: Intake,
+    extraction: Extraction,
+    signed_sha256: str,
+    keys: dict[str, str],
+    fields: MetadataResult | None = None,
 ) -> bytes:
-    """The ``metadata.json`` stored beside each archived document. Deterministic for a document."""
+    """The ``metadata.json`` stored beside each archived document. Deterministic for a document.
+    ``fields``: the pages' :func:`extract_fields` result if already computed."""
     record = {
         "sha256": intake.sha256,
         "file_name": intake.name,
@@ -158,7 +164,7 @@ def metadata_record(
         "pages": len(extraction.pages),
         "ocr_confidence": round(extraction.confidence, 2),
         "metadata": extraction.metadata.to_json(),
-        **archival_fields(extraction),
+        **archival_fields(extraction, fields=fields),
         "signed_pdf": {"key": keys["signed"], "sha256": signed_sha256},
         "original": {"key": keys["original"], "sha256": intake.sha256},
     }
@@ -200,6 +206,7 @@ def archive(
     signed: bytes,
     keys: dict[str, str],
     retention: Retention | None = None,
+    fields: MetadataResult | None = None,
 ) -> ArchivedCopies:
     original = put_verified(store, keys["original"], intake.data, CONTENT_TYPES[intake.kind], retention)
     if original.sha256 != intake.sha256:
@@ -208,7 +215,7 @@ def archive(
     meta = _put_once(
         store,
         keys["metadata"],
-        metadata_record(intake, extraction, signed_obj.sha256, keys),
+        metadata_record(intake, extraction, signed_obj.sha256, keys, fields),
         "application/json",
         retention,
     )
@@ -252,10 +259,12 @@ def record(
     clerk: dict[str, Any] | None = None,
     claim: str | None = None,
     signer: Any = None,
+    fields: MetadataResult | None = None,
 ) -> Document:
     """``clerk``: the sidecar's data (mã hồ sơ, mã TTHC...); ``claim``: the inbox claim token,
-    kept in the ``received`` event so a run resumed after a crash knows the row is its own."""
-    review = review_for(extraction.pages, clerk)
+    kept in the ``received`` event so a run resumed after a crash knows the row is its own;
+    ``fields``: the pages' :func:`extract_fields` result if already computed."""
+    review = review_for(extraction.pages, clerk, fields=fields)
     md = review.result.metadata()
     clerk = clerk or {}
     cap = md.cap.value if md.cap else None
@@ -320,6 +329,10 @@ def sign_archive_record(
         doc, store=rt.store, signed_key=keys["signed"], signer=signer, trust_roots=rt.trust_roots
     )
     retention = document_retention(rt.settings, keys)
-    copies = archive(rt.store, intake, doc.extraction, signed, keys, retention)
-    record(rt.ledger, intake, doc.extraction, copies, received, clerk=clerk, claim=claim, signer=signer)
+    fields = extract_fields(doc.extraction.pages)  # once for metadata.json and the ledger row
+    copies = archive(rt.store, intake, doc.extraction, signed, keys, retention, fields)
+    record(
+        rt.ledger, intake, doc.extraction, copies, received,
+        clerk=clerk, claim=claim, signer=signer, fields=fields,
+    )  # fmt: skip
     return copies

@@ -279,13 +279,17 @@ def merge(result: MetadataResult, clerk: ClerkData | None) -> MergedMetadata:
 
 
 def review_for(
-    pages: Sequence[OcrPage], clerk: Mapping[str, Any] | ClerkData | None = None
+    pages: Sequence[OcrPage],
+    clerk: Mapping[str, Any] | ClerkData | None = None,
+    *,
+    fields: MetadataResult | None = None,
 ) -> MergedMetadata:
     """The fields of an extraction's pages with the clerk's data folded in, for the ledger and
     ``metadata.json``. ``clerk`` may be the raw sidecar/manifest mapping; a value in it that cannot
     be read (a bad date) is left out here rather than failing a document already archived — the
-    inbox rejects such sidecars before any work (:func:`parse_sidecar_json`)."""
-    result = extract_fields(pages)
+    inbox rejects such sidecars before any work (:func:`parse_sidecar_json`). ``fields``: the
+    pages' :func:`extract_fields` result when the caller already has it (it is not cheap)."""
+    result = fields if fields is not None else extract_fields(pages)
     if clerk is None or isinstance(clerk, ClerkData):
         return merge(result, clerk)
     try:
@@ -299,10 +303,12 @@ def review_for(
     return merge(result, data)
 
 
-def archival_fields(extraction: Extraction, clerk: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def archival_fields(
+    extraction: Extraction, clerk: Mapping[str, Any] | None = None, *, fields: MetadataResult | None = None
+) -> dict[str, Any]:
     """What ``metadata.json`` adds to the contract's keys: per-field confidence/source, the review
     flag and its reasons, the clerk conflicts and the TT 02/2019 export form (``archival``)."""
-    review = review_for(extraction.pages, clerk)
+    review = review_for(extraction.pages, clerk, fields=fields)
     res = review.result
     md = extraction.metadata
     ma_ho_so = res.value("ma_ho_so")

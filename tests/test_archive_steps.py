@@ -48,3 +48,39 @@ def test_archive_step_locks_every_object(tmp_path: Path) -> None:
     again = steps.archive(store, intake, extraction, b"%PDF-1.4 signed\n", keys, retention)
     assert again.original.sha256 == copies.original.sha256
     assert again.metadata.size == copies.metadata.size
+
+
+def test_metadata_record_is_the_same_with_fields_computed_once(tmp_path: Path) -> None:
+    """The finishing step extracts the fields once for metadata.json and the ledger row; the
+    record must not differ from one that extracts them itself."""
+    from ocr.fields import extract_fields
+    from schemas.documents import OcrWord
+
+    lines = [
+        "ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "TỈNH ĐẮK NÔNG Độc lập - Tự do - Hạnh phúc",
+        "Số: 1234/QĐ-UBND Đắk Nông, ngày 02 tháng 5 năm 2023",
+        "QUYẾT ĐỊNH",
+        "Về việc phê duyệt kế hoạch số hóa tài liệu lưu trữ",
+        "CHỦ TỊCH",
+        "Nguyễn Văn An",
+    ]
+    words = tuple(
+        OcrWord(text=w, left=40 + 60 * i, top=30 + 40 * row, width=55, height=30, confidence=91.0, line=row)
+        for row, line in enumerate(lines)
+        for i, w in enumerate(line.split())
+    )
+    page = OcrPage(
+        index=0, width=1654, height=2339, dpi=200, words=words, text="\n".join(lines), confidence=91.0
+    )
+    extraction = Extraction(pages=(page,), metadata=DocumentMetadata(so_ky_hieu="1234/QĐ-UBND"))
+    data = b"%PDF-1.4 x\n"
+    intake = steps.Intake(
+        path=tmp_path / "x.pdf", name="x.pdf", unit="663", data=data,
+        sha256=hashlib.sha256(data).hexdigest(), kind="pdf",
+    )  # fmt: skip
+    keys = steps.keys_for(intake, 2023)
+    fields = extract_fields(extraction.pages)
+    assert fields.value("so_ky_hieu")  # the record below carries real fields, not an empty set
+    once = steps.metadata_record(intake, extraction, "ab" * 32, keys, fields)
+    assert once == steps.metadata_record(intake, extraction, "ab" * 32, keys)
