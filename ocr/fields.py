@@ -310,7 +310,7 @@ def _build(
         body = "\n".join(ln.text for ln in all_lines)
         place, place_conf = values.get("dia_danh"), conf.get("dia_danh", 0.0)
         for key, name in (("co_quan_ban_hanh", agency), ("co_quan_chu_quan", values.get("co_quan_chu_quan"))):
-            if name and not _name_confirmed(name, place, place_conf, body):
+            if name and not _name_confirmed(name, place, place_conf, body, values.get("so_ky_hieu")):
                 conf[key] = min(conf[key], 0.55)
                 if key == "co_quan_ban_hanh":
                     conf["cap"] = min(conf["cap"], 0.55)
@@ -535,13 +535,19 @@ def _token_shape(so_line: md._Line, page: Sequence[md._Line]) -> str | None:
     return "normal" if low <= ratio <= 1.2 else None
 
 
-def _name_confirmed(name: str, place: str | None, place_conf: float, body: str) -> bool:
+def _name_confirmed(name: str, place: str | None, place_conf: float, body: str, so: str | None = None) -> bool:
     """Whether a second reading confirms an agency name read in caps: its place part is the
     confirmed place, a province, or printed so in mixed case elsewhere in the document; a Sở or
-    Phòng is one whose department name is known (its marks restored from the lexicon)."""
+    Phòng is one whose department name is known (its marks restored from the lexicon) and, when
+    that name starts a longer one ("PHÒNG TÀI CHÍNH" / "… - KẾ HOẠCH"), whose code the ký hiệu has."""
     part = md.place_part(name)
     if part is None:
-        return md.department_confirmed(name)
+        if not md.department_confirmed(name):
+            return False
+        if not md.department_cut_risk(name):
+            return True
+        pieces = {p.upper() for p in re.split(r"[-/]", normalize_lookalikes(so or "").split("/", 1)[-1]) if p}
+        return bool(so and "/" in so and pieces & _initials(name))
     if _place_confirmed(name, place, place_conf) or md.place_spelling(part) == "exact":
         return True
     # Printed in mixed case in the body, and more often so than any other spelling of it there

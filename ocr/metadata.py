@@ -418,7 +418,7 @@ def _agency_block(left_parts: list[tuple[int, str]], anchor: int | None, so_idx:
         text = _strip_junk(text)
         if not text or _motto_piece(text):
             continue  # a speck line, or a piece of the motto column cut off by a gap: not the block
-        text = _strip_junk_tokens(text)
+        text = re.sub(r"(?<=[^\W\d_])-(?=[^\W\d_])", " - ", _strip_junk_tokens(text))  # "SỞ-TƯ PHÁP"
         letters = [c for c in text if c.isalpha()]
         if len(letters) < 4 or not is_upper_text(text, 0.9) or not _looks_like_caps_words(text):
             if block:
@@ -992,11 +992,20 @@ def _agency(lines: list[str], dia_danh: str | None, all_text: str = "") -> tuple
 
 def _canonical_kind(name: str) -> str:
     """ "SƠ GIÁO DỤC…" → "SỞ GIÁO DỤC…": the kind word's marks are fixed, the rest is kept."""
+    name = re.sub(r"(?<=[^\W\d_])-(?=[^\W\d_])", " - ", name)  # "SỞ-TƯ PHÁP": a hyphen glued on
     words = name.split()
     for kind, _ in _SUB_AGENCY_LEVEL:
         n = len(kind.split())
         if match_key(" ".join(words[:n])) == match_key(kind):
-            return " ".join([kind, *words[n:]])
+            rest = " ".join(words[n:]).lstrip(" -")
+            # A Sở's or Phòng's department is one of a closed list: its letters name it, whatever
+            # marks, hyphens or commas OCR lost or added ("TÀI CHÍNH KẾ HOẠCH"). A name ending on
+            # a hyphen lost its last line ("TÀI CHÍNH -" of TÀI CHÍNH - KẾ HOẠCH): kept as cut.
+            if kind in ("SỞ", "PHÒNG") and not rest.endswith(("-", ",")):
+                dept = _DEPARTMENT_KEYS.get(re.sub(r"[^a-z]", "", match_key(rest)))
+                if dept is not None:
+                    return f"{kind} {dept.upper()}"
+            return " ".join([kind, *rest.split()])
     return name
 
 
@@ -1027,6 +1036,7 @@ DEPARTMENTS: frozenset[str] = frozenset(
         "văn hóa - xã hội", "giáo dục", "y tế",
     )
 )  # fmt: skip
+_DEPARTMENT_KEYS = {re.sub(r"[^a-z]", "", match_key(d)): d for d in DEPARTMENTS}
 _LEVEL_WORDS = ("THÀNH PHỐ", "THỊ XÃ", "THỊ TRẤN", "TỈNH", "HUYỆN", "QUẬN", "PHƯỜNG", "XÃ", "TP.", "TX.")
 
 
@@ -1116,6 +1126,20 @@ def _block_places(agency_lines: Sequence[str]) -> list[str]:
                 out.append(" ".join(words[n:]))
                 break
     return out
+
+
+def department_cut_risk(name: str) -> bool:
+    """Whether a Sở/Phòng's department is the start of a longer one ("TÀI CHÍNH" of "TÀI CHÍNH -
+    KẾ HOẠCH"): with its second line lost it would read as the shorter name."""
+    words = name.split()
+    if not words or words[0] not in ("SỞ", "PHÒNG"):
+        return False
+    key = re.sub(r"[^a-z ]", "", match_key(" ".join(words[1:]))).split()
+    for dept in DEPARTMENTS:
+        other = re.sub(r"[^a-z ]", "", match_key(dept)).split()
+        if len(other) > len(key) and other[: len(key)] == key:
+            return True
+    return False
 
 
 def department_confirmed(name: str) -> bool:

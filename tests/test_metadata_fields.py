@@ -716,3 +716,28 @@ def test_signature_strokes_read_as_letters_are_no_name() -> None:
     assert extract_fields_from_text([page]).value("nguoi_ky") is None
     ede = PAGE.replace("Trần Xuân Hải", "Y Ngông Êban")
     assert extract_fields_from_text([ede]).value("nguoi_ky") == "Y Ngông Êban"
+
+
+def test_department_names_come_from_their_closed_list() -> None:
+    from ocr.metadata import _canonical_kind
+
+    assert _canonical_kind("SỞ-TƯ PHÁP") == "SỞ TƯ PHÁP"  # hyphen glued on by a speck
+    assert _canonical_kind("PHÒNG TÀI CHÍNH KẾ HOẠCH") == "PHÒNG TÀI CHÍNH - KẾ HOẠCH"
+    assert _canonical_kind("SƠ VĂN HOÁ THỂ THAO VÀ DU LỊCH") == "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH"
+    assert _canonical_kind("PHÒNG TÀI CHÍNH -") == "PHÒNG TÀI CHÍNH -"  # cut: left to fail as such
+    assert _canonical_kind("TRUNG TÂM Y TẾ") == "TRUNG TÂM Y TẾ"
+
+
+def test_department_that_starts_a_longer_name_needs_its_code_in_the_notation() -> None:
+    # "PHÒNG TÀI CHÍNH" may be "PHÒNG TÀI CHÍNH - / KẾ HOẠCH" with its second line lost: the
+    # ký hiệu's TCKH says so; a Sở Tài chính's own STC confirms it.
+    base = PAGE.replace("ỦY BAN NHÂN DÂN\nTỈNH ĐẮK NÔNG", "UBND HUYỆN CƯ JÚT\nPHÒNG TÀI CHÍNH")
+    rows = _header_rows([("392/KH-TCKH", 180, 240, 95)])
+    rows[0] = [("UBND", 100, 90, 96), ("HUYỆN", 200, 120, 96), ("CƯ", 330, 50, 96), ("JÚT", 390, 70, 96)]
+    rows[1] = [("PHÒNG", 100, 130, 96), ("TÀI", 240, 70, 96), ("CHÍNH", 320, 120, 96)]
+    rows[3] = [("Cư", 1200, 50, 96), ("Jút,", 1260, 80, 96), *rows[3][2:]]
+    cut = extract_fields([_page_from_rows(rows)])
+    assert cut.value("co_quan_ban_hanh") is None and cut.candidates["co_quan_ban_hanh"] == "PHÒNG TÀI CHÍNH"
+    assert extract_fields_from_text([base]).value("co_quan_ban_hanh") == "PHÒNG TÀI CHÍNH"  # a text is exact
+    rows[2] = [("Số:", 100, 70, 96), ("392/KH-PTC", 180, 240, 95)]
+    assert extract_fields([_page_from_rows(rows)]).value("co_quan_ban_hanh") == "PHÒNG TÀI CHÍNH"
