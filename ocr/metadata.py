@@ -103,7 +103,8 @@ _SO_PREFIX = re.compile(
 )
 # "s 289/BC-STTTT": the "ố" of "Số" lost in a speck; only at the start of a line, before a
 # number and a capital code, which no body line looks like.
-_SO_BARE = re.compile(r"^\W{0,2}[sS]\s*[:;.,]?\s+(?=\d{1,5}\s*/\s*[A-ZĐ])")
+# Or the label misread whole ("ĐÓ: 18/XNTTHN", "4; 580/XNTTHN"): up to three characters and its colon.
+_SO_BARE = re.compile(r"^\W{0,2}(?:[sS]\s*[:;.,]?\s+|(?![MmBb][ãaà]\W)\S{1,3}[:;]\s*)(?=\d{1,5}\s*/\s*[A-ZĐ]{2})")
 _CODE_PIECE = re.compile(r"^(?:[A-ZĐ0-9]+|TTr|CTr|TTh|QyĐ|Tr)+$")
 _VV = re.compile(r"^\W*v\s*/\s*(?:v\b|%)\.?\s*", re.IGNORECASE)  # "V/%": the v of "V/v" misread
 _BODY_START = (
@@ -1254,8 +1255,10 @@ def _signer(lines: list[_Line]) -> tuple[str | None, str | None]:
         if _office(_right_part(tail[i])) is not None:
             break
     titles: list[tuple[str, str | None]] = []  # (authority prefix or "", office)
+    title_at: list[int] = []
     office_at = -1
     for i, text in enumerate(tail[:name_idx]):
+        title_at += [i - 1] * (len(titles) - len(title_at))  # the lines titles were read from
         right = _right_part(text)
         if not right:
             continue
@@ -1272,6 +1275,15 @@ def _signer(lines: list[_Line]) -> tuple[str | None, str | None]:
             # line read with junk, whose prefix (if any) is lost.
             inner = _AUTHORITY_INSIDE.search(right)
             titles.append((inner.group(1).upper(), None) if inner else ("?", None))
+    title_at += [min(name_idx, len(tail)) - 1] * (len(titles) - len(title_at))
+    # A garbled line only counts within the signer block: after its first clean title line, or
+    # right above the office (a body line "TIỆM VÀNG BẠC TRƯỜNG SƠN" far above is no title).
+    first_clean = next((title_at[k] for k, t in enumerate(titles) if t[0] != "?"), name_idx)
+    titles = [
+        t
+        for k, t in enumerate(titles)
+        if t[0] != "?" or title_at[k] > first_clean or 0 <= office_at - title_at[k] <= 2
+    ]
     if not titles or titles[-1][1] is None:
         return name, None
     if any(t[0] == "?" for t in titles):

@@ -741,3 +741,11 @@ def test_department_that_starts_a_longer_name_needs_its_code_in_the_notation() -
     assert extract_fields_from_text([base]).value("co_quan_ban_hanh") == "PHÒNG TÀI CHÍNH"  # a text is exact
     rows[2] = [("Số:", 100, 70, 96), ("392/KH-PTC", 180, 240, 95)]
     assert extract_fields([_page_from_rows(rows)]).value("co_quan_ban_hanh") == "PHÒNG TÀI CHÍNH"
+
+
+def test_so_label_misread_whole_before_its_colon() -> None:
+    from ocr.metadata import _parse_so
+
+    assert _parse_so("ĐÓ: 18/XNTTHN") == ("18/XNTTHN", "")
+    assert _parse_so("Mã: 12/QĐ-UBND") is None  # another label, not "Số"
+    assert _parse_so("Điều 1: 12/QĐ-UBND") is None
