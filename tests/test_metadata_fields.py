@@ -749,3 +749,13 @@ def test_so_label_misread_whole_before_its_colon() -> None:
     assert _parse_so("ĐÓ: 18/XNTTHN") == ("18/XNTTHN", "")
     assert _parse_so("Mã: 12/QĐ-UBND") is None  # another label, not "Số"
     assert _parse_so("Điều 1: 12/QĐ-UBND") is None
+
+
+def test_caps_words_like_an_office_in_the_body_are_no_garbled_title() -> None:
+    # A shop name "… TRƯỜNG SƠN" reads like "TRƯỞNG BAN" but lies in the body, not the signer block.
+    page = PAGE.replace(
+        "Nơi nhận:\n- Văn phòng Chính phủ;\n- Lưu: VT, KSTT.\nTM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\n",
+        "1. Tên hộ kinh doanh: TIỆM VÀNG BẠC TRƯỜNG SƠN\n2. Vốn kinh doanh: 133.000.000 đồng\n"
+        "3. Số lượng lao động: 05 người\nTRƯỞNG PHÒNG\n",
+    )
+    assert extract_fields_from_text([page]).value("chuc_vu_nguoi_ky") == "TRƯỞNG PHÒNG"
