@@ -317,7 +317,7 @@ def _build(
     # A printed "Số:      /QĐ-UBND" or "ngày    tháng 01 năm 2025" whose number or day could not be
     # read at all: the blank of a form, filled in by hand (or not at all).
     head = list(line_pages[0])[:30] if line_pages else []
-    if so_line is None and any(_NOTATION.match(ln.text) for ln in head):
+    if so_line is None and any(_blank_notation(ln.text) for ln in head):
         handwritten["so_ky_hieu"] = True
     if date_line is None and any(_DATE_FRAME.search(ln.text) for ln in head):
         handwritten["ngay_ban_hanh"] = True
@@ -450,6 +450,16 @@ _NOTATION = re.compile(
     r"^\W{0,2}(?:s[o0ô6ốồổ]|sỗ|sọ|s(?=\s+\d))\s*[:;.,]?\s*(?P<num>[^\s/]{0,6})\s*/\s*(?P<code>[A-Za-zĐđÐ0-9]+(?:\s*-\s*[A-Za-zĐđÐ0-9]+)*)",
     re.IGNORECASE,
 )
+
+
+def _blank_notation(text: str) -> bool:
+    """ "Số:      /QĐ-UBND" or "Số: 4† /QĐ-UBND": the number left blank or written into the blank.
+    A number glued to its notation ("54Ô/GCN-TCKH", a printed 9 misread) is print, not a blank."""
+    m = _NOTATION.match(text)
+    if not m:
+        return False
+    glued = re.match(r"[^\s/]*\d[^\s/]*/", text[m.start("num") :])
+    return glued is None
 
 
 _DATE_FRAME = re.compile(

@@ -759,3 +759,11 @@ def test_caps_words_like_an_office_in_the_body_are_no_garbled_title() -> None:
         "3. Số lượng lao động: 05 người\nTRƯỞNG PHÒNG\n",
     )
     assert extract_fields_from_text([page]).value("chuc_vu_nguoi_ky") == "TRƯỞNG PHÒNG"
+
+
+def test_unreadable_printed_number_is_not_called_handwritten() -> None:
+    glued = extract_fields_from_text([PAGE.replace("Số: 392/KH-UBND", "Số: 39Ô/KH-UBND")])
+    assert glued.value("so_ky_hieu") is None and not glued.fields["so_ky_hieu"].handwritten
+    assert "so_ky_hieu: not found" in glued.review_reasons
+    blank = extract_fields_from_text([PAGE.replace("Số: 392/KH-UBND", "Số: 4† /KH-UBND")])
+    assert blank.fields["so_ky_hieu"].handwritten and "so_ky_hieu: handwritten" in blank.review_reasons
