@@ -259,6 +259,9 @@ def _build(
             conf[key] = TEXT_CONFIDENCE
         elif key in ("so_ky_hieu", "ngay_ban_hanh"):
             conf[key] = _digit_confidence(lines, key)
+        elif key == "nguoi_ky":
+            # A name has no lexicon to fall back on: one misread syllable is a wrong name.
+            conf[key] = min((w.confidence / 100 for ln in lines for w in ln.words), default=_text_confidence(lines))
         else:
             conf[key] = _text_confidence(lines)
 

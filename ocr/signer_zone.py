@@ -37,6 +37,7 @@ ZONE_BELOW = 18.0  # line heights below the anchor row: titles, signature space,
 CLEAN_CONFIDENCE = 80.0  # a first reading whose signer words are all this sure is kept as is
 SURE_LINE = 85.0  # a first-pass line whose every word is this sure is kept over the re-read
 LAST_TEXT_MAX = 0.75  # without "Nơi nhận", only a page whose body ends above this share of its height
+DISAGREE_CONFIDENCE = 50.0  # a word the two readings spell differently
 REREAD_BLOCK = 1000  # block numbers of re-read words start here (never a first-pass block)
 
 
@@ -200,6 +201,7 @@ def merge_zone(
     keep_over = [
         w for w in kept if (w.left < x0 < w.left + w.width and y0 <= w.top + w.height / 2 < y1) or inside(w)
     ]
+    replaced = [w for w in words if inside(w) and (w.block, w.paragraph, w.line) not in sure]
     added: list[OcrWord] = []
     for w in found:
         moved = OcrWord(
@@ -208,7 +210,7 @@ def merge_zone(
             top=w.top + y0,
             width=w.width,
             height=w.height,
-            confidence=w.confidence,
+            confidence=_agreed_confidence(w.text, w.confidence, w.left + x0, w.top + y0, w, replaced),
             block=REREAD_BLOCK + w.block,
             paragraph=w.paragraph,
             line=w.line,
@@ -221,6 +223,27 @@ def merge_zone(
     if not added:
         return None
     return kept + added
+
+
+def _agreed_confidence(
+    text: str, confidence: float, left: int, top: int, w: OcrWord, first: list[OcrWord]
+) -> float:
+    """A re-read word's confidence, judged against the first reading of the same spot: where the
+    two readings spell a word of a name differently ("Niê" / "Niề"), neither is sure (at most
+    :data:`DISAGREE_CONFIDENCE`); where they agree, the surer one counts. Caps title words keep
+    their own confidence: the office lexicon and the block's structure judge those."""
+    box = OcrWord(text, left, top, w.width, w.height, confidence)
+    same_spot = [
+        f for f in first if _overlap(box, f) and f.text.strip(".,;:") and any(c.isalpha() for c in f.text)
+    ]
+    if not same_spot:
+        return confidence
+    core = text.strip(".,;:")
+    if all(f.text.strip(".,;:") == core for f in same_spot):
+        return max(confidence, *(f.confidence for f in same_spot))
+    if core.isupper():
+        return confidence
+    return min(confidence, DISAGREE_CONFIDENCE)
 
 
 def _overlap(a: OcrWord, b: OcrWord) -> bool:

@@ -135,3 +135,23 @@ def test_ink_level_follows_the_page_print() -> None:
     assert sz.INK_MIN <= sz.ink_level(dark, words) < 90
     assert sz.ink_level(faded, words) > 150  # a faded page's ink is not thresholded away
     assert sz.ink_level(dark, []) == sz.INK_LEVEL
+
+
+def test_two_readings_that_spell_a_name_differently_make_it_unsure() -> None:
+    first = _first_pass(False) + [
+        _w("Y", 1000, 700, conf=80, block=3, line=1),
+        _w("Niê", 1040, 700, conf=77, block=3, line=1),
+        _w("CHỪ", 1000, 400, conf=60, block=3, line=2),
+    ]
+    zone = (700, 250, W, 1200)
+    found = [
+        OcrWord("Y", 300, 450, 20, 30, 89.0, block=1, paragraph=1, line=1),
+        OcrWord("Niề", 340, 450, 60, 30, 93.0, block=1, paragraph=1, line=1),
+        OcrWord("CHỦ", 300, 150, 60, 30, 70.0, block=1, paragraph=1, line=2),
+    ]
+    merged = {
+        w.text: w.confidence for w in sz.merge_zone(first, found, zone) or [] if w.block >= sz.REREAD_BLOCK
+    }
+    assert merged["Y"] == 89.0  # both readings agree: the surer one
+    assert merged["Niề"] == sz.DISAGREE_CONFIDENCE  # "Niê" / "Niề": neither is sure
+    assert merged["CHỦ"] == 70.0  # a caps title word: the office lexicon judges it
