@@ -19,7 +19,8 @@ Why these choices:
   after the certification; DocMDP "no changes" allows exactly those (:mod:`signing.verify`).
 * **Keys** from a PKCS#12 file or a PKCS#11 token/HSM (:class:`Pkcs11Config`), as Vietnamese
   agencies sign with USB tokens. pyHanko sizes the reserved /Contents from a dry run with the
-  real chain and timestamp, so the space never overflows.
+  real chain and timestamp (+50%), once per signer, level and TSA in a process; a signature that
+  would not fit is never written short, the document is signed again with a fresh dry run.
 
 Signing is the last byte change of the pipeline: the caller stores exactly the returned bytes
 and verifies them right away (:mod:`signing.verify`).
@@ -30,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -496,6 +498,22 @@ def _sign_with_token(
         session.close()
 
 
+_RESERVED: dict[tuple[str, str, str], int] = {}
+_BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*0\s+(\d+)\s+(\d+)\s+\d+\s*\]")
+
+
+def _reservation_key(
+    signer: signers.Signer, level: str, timestamper: TimeStamper | None
+) -> tuple[str, str, str]:
+    cert = signer.signing_cert
+    tsa = (
+        ""
+        if timestamper is None or level == "B-B"
+        else f"{type(timestamper).__name__} {getattr(timestamper, 'url', '')}"
+    )
+    return (cert.sha256.hex() if cert is not None else "", level, tsa)
+
+
 def _sign(
     pdf: bytes,
     signer: signers.Signer,
@@ -507,6 +525,57 @@ def _sign(
     location: str | None,
     level: str,
     validation_context: ValidationContext | None,
+) -> bytes:
+    """Sign, reserving for /Contents what the first signature of this process reserved.
+
+    pyHanko sizes /Contents with a trial signature (a whole dummy CMS, timestamp included) plus
+    50% margin. The CMS of one signer at one level barely varies (same chain, fixed-size
+    signature, a timestamp token from the same TSA), so the trial runs once per signer, level
+    and TSA in a process and later documents reuse its size. Should a signature ever outgrow it,
+    pyHanko refuses to write it (nothing is truncated) and this document is signed again with a
+    fresh trial signature.
+    """
+    args = (
+        pdf,
+        signer,
+        agency,
+        visible_stamp,
+        timestamper,
+        when,
+        reason,
+        location,
+        level,
+        validation_context,
+    )
+    key = _reservation_key(signer, level, timestamper)
+    reserved = _RESERVED.get(key)
+    try:
+        out = _sign_once(*args, bytes_reserved=reserved)
+    except Exception as e:
+        if reserved is None or "larger than expected" not in str(e):
+            raise
+        _RESERVED.pop(key, None)
+        out = _sign_once(*args, bytes_reserved=None)
+    if key not in _RESERVED:
+        first = min(_BYTE_RANGE.finditer(out), key=lambda m: int(m.group(1)), default=None)
+        if first is not None:  # the /Contents hex string between its < and >
+            _RESERVED[key] = int(first.group(2)) - int(first.group(1)) - 2
+    return out
+
+
+def _sign_once(
+    pdf: bytes,
+    signer: signers.Signer,
+    agency: str,
+    visible_stamp: bool,
+    timestamper: TimeStamper | None,
+    when: dt.datetime,
+    reason: str,
+    location: str | None,
+    level: str,
+    validation_context: ValidationContext | None,
+    *,
+    bytes_reserved: int | None,
 ) -> bytes:
     # Non-strict: scanner and imaging tools write small xref quirks (Pillow: "0 65536 f") that
     # strict mode rejects; the signed revision itself is written cleanly by pyHanko.
@@ -562,5 +631,7 @@ def _sign(
         new_field_spec=field_spec,
         system_time=when,
     )
-    out = pdf_signer.sign_pdf(writer, appearance_text_params=text_params or None)
+    out = pdf_signer.sign_pdf(
+        writer, appearance_text_params=text_params or None, bytes_reserved=bytes_reserved
+    )
     return out.getvalue()

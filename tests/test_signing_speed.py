@@ -65,3 +65,50 @@ def test_a_stamp_outside_the_repertoire_uses_the_whole_font() -> None:
 
     assert cut(["ỦY BAN NHÂN DÂN TỈNH ĐẮK NÔNG", "Thời gian ký: 2026-11-27T19:46:27+07:00"])
     assert not cut(["Ω AGENCY", "Thời gian ký: 2026-11-27T19:46:27+07:00"])
+
+
+@pytest.fixture()
+def dev_pki(tmp_path: Path):  # type: ignore[no-untyped-def]
+    return create_dev_pki(tmp_path / "pki", agency_name="UBND TỈNH THỬ", password=b"pw")
+
+
+def _sign(pki, **kw):  # type: ignore[no-untyped-def]
+    return sign_pdf(
+        _pdf(), p12=pki.signer_p12.read_bytes(), password=b"pw", agency_name="UBND TỈNH THỬ", **kw
+    )
+
+
+def test_the_trial_signature_runs_once_per_signer(dev_pki, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The /Contents size found by the first signature's dry run is reused: no second dry run."""
+    from pyhanko.sign.signers.pdf_signer import PdfSigningSession
+
+    from signing import sign
+
+    monkeypatch.setattr(sign, "_RESERVED", {})
+    first = _sign(dev_pki)
+    assert len(sign._RESERVED) == 1
+
+    async def no_trial(*a: object, **k: object) -> int:
+        raise AssertionError("a second trial signature")
+
+    monkeypatch.setattr(PdfSigningSession, "estimate_signature_container_size", no_trial)
+    second = _sign(dev_pki)
+    root = [dev_pki.root_pem.read_bytes()]
+    for pdf in (first, second):
+        assert verify_pdf(pdf, trust_roots=root).ok
+
+
+def test_a_signature_that_outgrows_the_reused_size_is_signed_again(
+    dev_pki, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Never a truncated signature: too small a remembered size means a fresh dry run."""
+    from signing import sign
+
+    monkeypatch.setattr(sign, "_RESERVED", {})
+    _sign(dev_pki)
+    [(key, size)] = sign._RESERVED.items()
+    sign._RESERVED[key] = 200  # far below any CMS with an RSA-3072 chain
+    pdf = _sign(dev_pki)
+    report = verify_pdf(pdf, trust_roots=[dev_pki.root_pem.read_bytes()])
+    assert report.ok, report.bottom_line
+    assert sign._RESERVED[key] == size
