@@ -50,18 +50,22 @@ def ensure_ocr_limit(settings: Settings) -> int:
     """Create (or resize) the global ``ocr`` concurrency limit every OCR task takes a slot of."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate, GlobalConcurrencyLimitUpdate
-    from prefect.exceptions import ObjectNotFound
+    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 
     with get_client(sync_client=True) as client:
         try:
             client.read_global_concurrency_limit_by_name(OCR_LIMIT)
-            client.update_global_concurrency_limit(
-                OCR_LIMIT, GlobalConcurrencyLimitUpdate(limit=settings.ocr_concurrency, active=True)
-            )
         except ObjectNotFound:
-            client.create_global_concurrency_limit(
-                GlobalConcurrencyLimitCreate(name=OCR_LIMIT, limit=settings.ocr_concurrency)
-            )
+            try:
+                client.create_global_concurrency_limit(
+                    GlobalConcurrencyLimitCreate(name=OCR_LIMIT, limit=settings.ocr_concurrency)
+                )
+                return settings.ocr_concurrency
+            except ObjectAlreadyExists:  # another worker starting at the same moment made it
+                pass
+        client.update_global_concurrency_limit(
+            OCR_LIMIT, GlobalConcurrencyLimitUpdate(limit=settings.ocr_concurrency, active=True)
+        )
     return settings.ocr_concurrency
 
 
@@ -183,8 +187,8 @@ def _abandoned(since: Any, paths: list[Path], grace_s: float) -> bool:
 
 
 def _worker_died(run: Any, path: Path, grace_s: float = LOST_AFTER_S) -> bool:
-    """A run reported RUNNING whose file nobody holds the processing lock of (its worker was
-    killed) once it has been running longer than a start-up could take."""
+    """One file's question (tests/test_intake_ops.py): a run reported RUNNING whose file nobody
+    holds the processing lock of (its worker was killed) once it has run longer than a start-up."""
     return _abandoned(run.start_time, [path], grace_s)
 
 
@@ -249,6 +253,10 @@ class PoolSubmitter:
 
         new, recovered = self._new, self._recovered
         self._new, self._recovered = [], []
+        # Every claimed file is added on every pass: forget the ones that have left work/.
+        present = {i.path for i in new + recovered}
+        self._seen_queued = {p: t for p, t in self._seen_queued.items() if p in present}
+        self._attempts = {p: n for p, n in self._attempts.items() if p in present}
         now = time.monotonic()
         recovered = [
             i
@@ -307,6 +315,7 @@ class PoolSubmitter:
             FlowRunFilterState,
             FlowRunFilterStateType,
         )
+        from prefect.client.schemas.sorting import FlowRunSort
         from prefect.exceptions import ObjectNotFound
         from prefect.states import Crashed
 
@@ -321,10 +330,15 @@ class PoolSubmitter:
             offset, page = 0, 200
             while True:
                 runs = client.read_flow_runs(
-                    flow_run_filter=live, deployment_filter=by_deployment, limit=page, offset=offset
+                    flow_run_filter=live,
+                    deployment_filter=by_deployment,
+                    sort=FlowRunSort.ID_DESC,
+                    limit=page,
+                    offset=offset,
                 )
                 for run in runs:
-                    paths = [Path(i["path"]) for i in (run.parameters.get("items") or [])]
+                    items = run.parameters.get("items") or []
+                    paths = [Path(i["path"]) for i in items if isinstance(i, dict) and "path" in i]
                     if _run_lost(run, paths, self.lost_after_s):
                         log.warning("run %s lost its worker; its files are queued again", run.name)
                         client.set_flow_run_state(

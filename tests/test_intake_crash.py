@@ -114,19 +114,17 @@ def test_sigkill_of_sohoa_workers_mid_batch_then_restart_loses_and_duplicates_no
     workers = {n: start_worker(env, n, logs[n]) for n in names}
     watcher = submitter()
     kills: list[tuple[str, int, bool]] = []  # (worker, claimed files left, watcher restarted)
-    next_kill = time.monotonic() + rng.uniform(3, 15)
+    next_kill = time.monotonic() + rng.uniform(2, 10)
     deadline = time.monotonic() + 900
     try:
         while time.monotonic() < deadline:
+            assert all(w.poll() is None for w in workers.values()), "a worker ended on its own"
             run_inbox_submitting(settings, submitter=watcher)
             if len(outcome_files(sohoa_home)) == len(files):
                 break
-            victim = rng.choice(names)
-            if (
-                len(kills) < kills_wanted
-                and time.monotonic() >= next_kill
-                and flow_run_processes(workers[victim].pid)
-            ):
+            busy = [n for n in names if flow_run_processes(workers[n].pid)]  # in the middle of a batch
+            if len(kills) < kills_wanted and time.monotonic() >= next_kill and busy:
+                victim = rng.choice(busy)
                 kill_tree(workers[victim])  # the worker, its flow-run process, OCR children
                 restart_watcher = rng.random() < 0.5
                 if restart_watcher:
@@ -134,7 +132,7 @@ def test_sigkill_of_sohoa_workers_mid_batch_then_restart_loses_and_duplicates_no
                 left = sum(1 for p in (sohoa_home / "work").rglob("*.png"))
                 kills.append((victim, left, restart_watcher))
                 workers[victim] = start_worker(env, victim, logs[victim])
-                next_kill = time.monotonic() + rng.uniform(3, 20)
+                next_kill = time.monotonic() + rng.uniform(2, 10)
             time.sleep(1)
     finally:
         for w in workers.values():
