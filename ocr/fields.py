@@ -294,9 +294,13 @@ def _build(
         if text and impossible_syllables(text):
             conf[key] = min(conf[key], 0.5)
     subject = values.get("trich_yeu") or ""
-    cut_short = re.search(r"(?:[,\-–(]|\b(?:và|của|về|cho|với|tại|trên|năm|tháng))$", subject)
+    cut_short = re.search(
+        r"(?:[,\-–(]|\b(?:và|của|về|cho|với|tại|trên|năm|tháng|xã|huyện|tỉnh|phường|thôn|ông|bà))$", subject
+    )  # a place word or "ông"/"bà" needs the name after it
     if cut_short or re.search(r"\S.*\b(?:Về việc|V/v)\b", subject):
         conf["trich_yeu"] = min(conf["trich_yeu"], 0.5)  # stamp or header text ran into it
+    if subject and md.doubtful_subject(subject):
+        conf["trich_yeu"] = min(conf["trich_yeu"], 0.5)  # a misread no trích yếu has
     # An agency whose place part is read a second time, in mixed case, in the date line (or is a
     # province name) is confirmed: its caps reading's low word confidences do not hold it back.
     # A place read with marks no unit of that name has ("Đák Wil", "Đák Nông") is misread.
@@ -344,6 +348,8 @@ def _build(
     # says about it: a piece no notation has, a token taller than the printed "Số:" (a speck or
     # a stroke joined it) hold it back; a typeset token whose type and agency parts both agree
     # with the page is trusted over that word confidence.
+    if values.get("so_ky_hieu"):
+        values["so_ky_hieu"] = _undouble(values["so_ky_hieu"], values.get("loai_van_ban"))
     if values.get("so_ky_hieu") and has_boxes and so_line is not None:
         check = _notation_check(values["so_ky_hieu"], values.get("loai_van_ban"), values.get("co_quan_ban_hanh"))
         shape = _token_shape(so_line, line_pages[0])
@@ -521,6 +527,25 @@ def _notation_check(so_ky_hieu: str, doc_type: str | None, agency: str | None) -
         cong_van and pieces[0] in codes
     )
     return "agree" if type_ok and any(p in codes for p in pieces) else "unknown"
+
+
+def _undouble(so_ky_hieu: str, doc_type: str | None) -> str:
+    """ "76/QĐĐ-UBND" → "76/QĐ-UBND": Tesseract doubles a letter of the type code; no code has
+    "QĐĐ", and "QĐ" is the code of the type name printed on the page (two readings agree)."""
+    if "/" not in so_ky_hieu or not doc_type:
+        return so_ky_hieu
+    head, code = so_ky_hieu.split("/", 1)
+    types = {k.upper() for k in NOTATION_TYPES}
+    pieces = re.split(r"([-/])", code)
+    for i, p in enumerate(pieces):
+        single = re.sub(r"(.)\1", r"\1", p)
+        if p.upper() in types or single == p or single.upper() not in types:
+            continue
+        fixed = f"{head}/{''.join([*pieces[:i], single, *pieces[i + 1 :]])}"
+        implied = notation_type(fixed)
+        if implied is not None and match_key(implied) == match_key(doc_type):
+            return fixed
+    return so_ky_hieu
 
 
 def _token_shape(so_line: md._Line, page: Sequence[md._Line]) -> str | None:

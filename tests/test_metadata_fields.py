@@ -767,3 +767,14 @@ def test_unreadable_printed_number_is_not_called_handwritten() -> None:
     assert "so_ky_hieu: not found" in glued.review_reasons
     blank = extract_fields_from_text([PAGE.replace("Số: 392/KH-UBND", "Số: 4† /KH-UBND")])
     assert blank.fields["so_ky_hieu"].handwritten and "so_ky_hieu: handwritten" in blank.review_reasons
+
+
+def test_doubled_letter_of_the_type_code_undone_where_the_type_name_agrees() -> None:
+    from ocr.fields import _undouble
+
+    assert _undouble("76/QĐĐ-UBND", "QUYẾT ĐỊNH") == "76/QĐ-UBND"
+    assert _undouble("157/QĐĐ-NĐ-UB", "QUYẾT ĐỊNH") == "157/QĐ-NĐ-UB"
+    assert _undouble("76/QĐĐ-UBND", "KẾ HOẠCH") == "76/QĐĐ-UBND"  # the page says otherwise
+    assert _undouble("24/TTr-UBND", "TỜ TRÌNH") == "24/TTr-UBND"  # TTr is a code of its own
+    res = extract_fields([_page_from_rows(_header_rows([("392/KKH-UBND", 180, 240, 60)]))])
+    assert res.value("so_ky_hieu") == "392/KH-UBND"
