@@ -111,6 +111,8 @@ _BODY_START = (
     "can cu", "kinh gui", "thuc hien", "theo de nghi", "xet de nghi", "ngay ", "ma so", "dang ky lan dau",
     "tran trong", "chu tri", "dieu ", "noi nhan", "de ", "nham ", "qua ", "1. ", "i. ", "cap cho",
 )  # fmt: skip
+# Openers that never continue a trích yếu (the others may: "… thuê đất / để thực hiện dự án …").
+_STRONG_BODY_START = ("can cu", "kinh gui", "theo de nghi", "xet de nghi", "tran trong", "dieu ", "noi nhan")
 
 
 @dataclass(frozen=True)
@@ -694,8 +696,15 @@ def _subject(lines: Sequence[_Line]) -> str | None:
                 short_tail = len(text) < width * 0.8 and not out[-1].endswith((".", ";", ":"))
                 if not (short_tail and ln.words and lines[0].words and _centred_alike(ln, lines[0])):
                     break
-            if upper != caps or (not upper and _is_body_start(text)):
+            if upper != caps:
                 break
+            if not upper and _is_body_start(text):
+                # "để thực hiện dự án …", "thực hiện …" also continue a subject: a line on the
+                # subject's axis, in its paragraph, not wider than it, is its next line.
+                weak = not any(match_key(text).startswith(s) for s in _STRONG_BODY_START)
+                same_block = ln.para == lines[0].para and ln.words and lines[0].words
+                if not (weak and same_block and _centred_alike(ln, lines[0]) and len(text) <= width * 1.05):
+                    break
             # A line well short of the widest subject line ended the subject; a longer one is body.
             if len(out[-1]) + 1 + len(text.split()[0]) <= width * 0.85:
                 break
@@ -709,11 +718,47 @@ def _subject(lines: Sequence[_Line]) -> str | None:
             caps = upper
         out.append(text)
         width = max(width, len(text))
+    words = " ".join(out).split()
+    if len(words) >= 3 and sum(w.isupper() for w in words[1:]) >= len(words) - 2:
+        # A caps subject read with one word in title case ("Tình TRẠNG HÔN NHÂN"): it is printed in caps.
+        out = [
+            " ".join(t.upper() if t[:1].isupper() and t[1:].islower() and _has_vowel(t) else t for t in o.split())
+            for o in out
+        ]
     subject = _join(out)
     # A trích yếu never ends a sentence: a full stop means OCR lost it and this is the body.
     if subject.endswith(".") and not subject.endswith("./."):
         return None
     return _join(out) or None
+
+
+def _has_vowel(token: str) -> bool:
+    return re.search(r"[aeiouy]", match_key(token)) is not None
+
+
+def doubtful_subject(subject: str) -> bool:
+    """A trích yếu with a reading no printed one has: a lower-case start ("vạ việc …", "ê việc"),
+    a letter no Vietnamese word uses ("nguön", "HÔÑ", "đãŸ"), a capital inside a word
+    ("NguyertXanh", "vớÊ"), a word without a vowel ("Jnn") or junk glued into a word ("nguồn*gốc")."""
+    first = subject.lstrip("(\"'")
+    if first and first[0].islower():
+        return True
+    for token in subject.split():
+        core = token.strip(".,;:()\"'-–")
+        if not core or any(c.isdigit() for c in core) or "/" in core:
+            continue  # numbers, "V/v", "2269/QĐ-TTg", "(b/c)"
+        letters = core.replace("'", "").replace("-", "")
+        if not letters.isalpha() or not is_vietnamese_word(core):
+            return True
+        bare = re.sub(r"[\u0302\u0306\u031b]", "", unicodedata.normalize("NFD", core))  # vowel marks off
+        if re.search(r"[^aeiouyAEIOUY][\u0300\u0301\u0303\u0309\u0323]", bare):
+            return True  # a tone mark on a consonant: "HÔÑ"
+        if any(c.isupper() for c in core[1:]) and not core.isupper() and "'" not in core:
+            return True  # "NguyertXanh"; acronyms (UBND) and "H'Bia" pass
+        key = match_key(letters)
+        if len(key) > 1 and not core.isupper() and (not re.search(r"[aeiouy]", key) or re.search(r"[^aeiouy]{4}", key)):
+            return True
+    return False
 
 
 def _centred_alike(a: _Line, b: _Line) -> bool:
@@ -830,6 +875,7 @@ def _vote_words(subject: str, line_pages: Sequence[Sequence[_Line]], subject_lin
             if not (weaker or invalid):
                 continue
         lead = tokens[i][: tokens[i].index(core)]
+        alt = alt.upper() if core.isupper() and len(core) > 1 else alt  # a caps subject stays in caps
         tokens[i] = lead.strip("/*") + alt + tokens[i][len(lead) + len(core) :]
     return _fix_il(" ".join(tokens))
 

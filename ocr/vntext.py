@@ -237,7 +237,7 @@ ADMIN_PHRASES: tuple[str, ...] = (
     "phê duyệt", "điều chỉnh", "quy hoạch", "quyền sử dụng đất", "cải cách", "tết nguyên đán",
     "ất tỵ", "hướng dẫn", "kiểm tra", "xây dựng", "thành lập", "ban hành", "chức danh", "xếp lương",
     "hỗ trợ", "danh mục", "quy trình nội bộ", "dịch vụ", "viễn thông", "công ích", "thi hành án",
-    "đề nghị", "chuẩn bị", "chấn chỉnh", "đăng ký",
+    "đề nghị", "chuẩn bị", "chấn chỉnh", "đăng ký", "về việc", "hộ kinh doanh",
     "hóa đơn điện tử", "chuyển mục đích", "nông thôn mới", "cấp giấy chứng nhận", "tổ công tác", "nhà nước",
     # names of departments (Sở, Phòng), read in caps where stacked marks get lost
     "tài nguyên và môi trường", "giáo dục và đào tạo", "kế hoạch và đầu tư", "giao thông vận tải",

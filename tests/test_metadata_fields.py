@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -778,3 +779,44 @@ def test_doubled_letter_of_the_type_code_undone_where_the_type_name_agrees() -> 
     assert _undouble("24/TTr-UBND", "TỜ TRÌNH") == "24/TTr-UBND"  # TTr is a code of its own
     res = extract_fields([_page_from_rows(_header_rows([("392/KKH-UBND", 180, 240, 60)]))])
     assert res.value("so_ky_hieu") == "392/KH-UBND"
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "vạ việc đăng ký hoạt động của Văn phòng công chứng",  # lower-case start
+        "V/v xác nhận nguön gốc, thời điểm sử dụng đất",  # a letter Vietnamese has not
+        "TÌNH TRẠNG HÔÑ NHÂN",  # a tone mark on a consonant
+        "Về việc cho Công ty Tây NguyertXanh thuê đất",  # a capital inside a word
+        "V/v xác nhận nguồn*gốc, thời điểm sử dụng đất",  # junk inside a word
+        "Jnn TRẠNG HÔN NHÂN",  # no vowel
+    ],
+)
+def test_subject_with_a_reading_no_printed_one_has_is_held_back(subject: str) -> None:
+    page = PAGE.replace("KẾ HOẠCH\nThực hiện Quyết định số 468/QĐ-TTg\n", f"KẾ HOẠCH\n{subject}\n\n")
+    res = extract_fields_from_text([page])
+    assert res.value("trich_yeu") is None and res.candidates.get("trich_yeu")
+
+
+def test_subject_continues_after_a_weak_opener_on_its_axis_and_caps_case_restored() -> None:
+    rows: list[Row] = [
+        [("ỦY", 100, 60, 96), ("BAN", 170, 90, 96), ("NHÂN", 270, 110, 96), ("DÂN", 390, 90, 96)],
+        [("TỈNH", 100, 90, 96), ("ĐẮK", 200, 90, 96), ("NÔNG", 300, 110, 96)],
+        [("Số:", 100, 70, 96), ("12/QĐ-UBND", 180, 240, 96)],
+        [("QUYẾT", 1000, 130, 95), ("ĐỊNH", 1140, 110, 95)],
+        [("Về", 700, 50, 95), ("việc", 760, 70, 95), ("cho", 840, 60, 95), ("Công", 910, 90, 95)]
+        + [("ty", 1010, 40, 95), ("thuê", 1060, 80, 95), ("đất", 1150, 60, 95), ("nông", 1220, 90, 95)]
+        + [("nghiệp", 1320, 120, 95), ("rộng", 1450, 80, 95), ("lớn", 1540, 60, 95)],  # centre 1120
+        [("để", 800, 40, 95), ("thực", 850, 80, 95), ("hiện", 940, 80, 95), ("dự", 1030, 40, 95)]
+        + [("án", 1080, 40, 95), ("Nhà", 1130, 70, 95), ("máy", 1210, 80, 95), ("sơ", 1300, 40, 95)]
+        + [("chế", 1350, 60, 95), ("nông", 1420, 20, 95)],  # centre 1120
+        [("Căn", 300, 70, 95), ("cứ", 380, 40, 95), ("Luật", 430, 80, 95), ("Tổ", 520, 40, 95)],
+    ]
+    page = _page_from_rows(rows)
+    words = [w if w.line < 6 else dataclasses.replace(w, paragraph=2) for w in page.words]  # body: new paragraph
+    page = dataclasses.replace(page, words=tuple(words))
+    assert extract_fields([page]).value("trich_yeu") == (
+        "Về việc cho Công ty thuê đất nông nghiệp rộng lớn để thực hiện dự án Nhà máy sơ chế nông"
+    )
+    caps = PAGE.replace("KẾ HOẠCH\nThực hiện Quyết định số 468/QĐ-TTg\n", "KẾ HOẠCH\nTình TRẠNG HÔN NHÂN\n\n")
+    assert extract_fields_from_text([caps]).value("trich_yeu") == "TÌNH TRẠNG HÔN NHÂN"
