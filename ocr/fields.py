@@ -277,6 +277,12 @@ def _build(
 
     if values.get("nguoi_ky"):
         values["nguoi_ky"] = fix_surname(values["nguoi_ky"])
+        # Surnames are a small closed set: a first word none of them ("Xũ Đình Khánh" for Vũ) is
+        # only trusted when read surely (ethnic names "Y Bhin …", "H'Bia …" start otherwise).
+        first = values["nguoi_ky"].split()[0]
+        ethnic = first == "Y" or "'" in first  # Ê-đê / M'nông / Jarai: "Y Bhin Buôn Yă", "H'Bia Mlô"
+        if not ethnic and match_key(first) not in _SURNAME_KEYS and conf["nguoi_ky"] < UNKNOWN_SURNAME_CONFIDENCE:
+            conf["nguoi_ky"] = min(conf["nguoi_ky"], 0.6)
     if values.get("chuc_vu_nguoi_ky") is None:
         deputy = _deputy_after_kt(last)
         if deputy is not None:
@@ -440,6 +446,9 @@ SURNAMES: tuple[str, ...] = (
     "Triệu", "Thân", "Tôn", "Lục", "Nông", "Bạch", "Khổng", "Lã", "Mạc", "Giáp", "Âu",
 )  # fmt: skip
 _SURNAME_KEYS = {match_key(n): n for n in SURNAMES}
+
+
+UNKNOWN_SURNAME_CONFIDENCE = 0.9
 
 
 def fix_surname(name: str) -> str:

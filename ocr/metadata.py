@@ -1300,6 +1300,8 @@ def _signer(lines: list[_Line]) -> tuple[str | None, str | None]:
             break
         if _office(_right_part(tail[i])) is not None:
             break
+    if name is not None and not _name_on_axis(tail_lines, name_idx, name):
+        name = None  # keep name_idx: the lines above are still the titles
     titles: list[tuple[str, str | None]] = []  # (authority prefix or "", office)
     title_at: list[int] = []
     office_at = -1
@@ -1316,7 +1318,7 @@ def _signer(lines: list[_Line]) -> tuple[str | None, str | None]:
         if office:
             titles.append(("", office))
             office_at = i
-        elif _holds_office(right):
+        elif _holds_office(right) or (_is_upper_line(right) and match_key(right).startswith("pho")):
             # "F _x KT CHỦ TỊCH": an authority line behind specks; "u HUy£ T, CHỦ TỊCH": a title
             # line read with junk, whose prefix (if any) is lost.
             inner = _AUTHORITY_INSIDE.search(right)
@@ -1347,6 +1349,28 @@ def _signer(lines: list[_Line]) -> tuple[str | None, str | None]:
     return name, office
 
 
+def _holds_caps_title(text: str) -> bool:
+    """A caps line holding an office or "ỦY BAN NHÂN DÂN" (read with junk around it)."""
+    return bool(text) and _is_upper_line(text) and (_holds_office(text) or find_phrase(text, UBND, 0.85) is not None)
+
+
+def _name_on_axis(tail_lines: Sequence[_Line], name_idx: int, name: str) -> bool:
+    """Whether the name line is centred like a title line of its block (TM./KT. line or office):
+    a name that lost a word under the signature ("Văn Quyết" for "Hoàng Văn Quyết") sits off it.
+    True when no title line with boxes is there to tell."""
+    name_line = tail_lines[name_idx]
+    checked = False
+    titles = [ln for ln in tail_lines[:name_idx] if _AUTHORITY.match(_right_part(ln.text)) or _office(_right_part(ln.text))]
+    if not titles:  # no clean title line: a caps line of the block ("M ỦY BAN NHÂN DÂN") tells
+        titles = [ln for ln in tail_lines[max(0, name_idx - 6) : name_idx] if _holds_caps_title(_right_part(ln.text))]
+    for ln in titles:
+        right = _right_part(ln.text)
+        if signer_axis_offset(ln, name_line, right, name) <= 0.5:
+            return True
+        checked = checked or bool(_words_within([ln], right)) and bool(ln.words)
+    return not checked
+
+
 # An authority prefix inside a line, after specks, and followed by a title in caps.
 _AUTHORITY_INSIDE = re.compile(r"(?:^|\s)(TM|KT|TL|TUQ)\s*[.,:]?\s+(?=[A-ZĐÀ-Ỹ]{2,})")
 
@@ -1373,8 +1397,34 @@ def signer_axis_offset(office_line: _Line, name_line: _Line, office: str, name: 
 def signer_tail(lines: Sequence[_Line], n: int = 16) -> list[_Line]:
     """The last ``n`` lines of the last page that are not OCR specks: a seal, a signature or
     bleed-through under the signer block come out as runs of one- or two-letter "lines" that
-    would push the block out of a fixed window."""
-    return [ln for ln in lines if not _is_speck_line(ln)][-n:]
+    would push the block out of a fixed window. Pieces of one printed line that OCR read as two
+    lines side by side ("Hoàng" | "Văn Quyết") are joined."""
+    kept = [ln for ln in lines if not _is_speck_line(ln)][-n - 4 :]
+    out: list[_Line] = []
+    for ln in kept:
+        for j in range(len(out) - 1, max(-1, len(out) - 4), -1):
+            if _same_row_pieces(out[j], ln):
+                words = tuple(sorted((*out[j].words, *ln.words), key=lambda w: w.left))
+                out[j] = _Line(_clean(" ".join(w.text for w in words)), out[j].para, words)
+                break
+        else:
+            out.append(ln)
+    return out[-n:]
+
+
+def _same_row_pieces(a: _Line, b: _Line) -> bool:
+    """Two word runs on one row with no more than a word gap between them."""
+    if not a.words or not b.words:
+        return False
+    h = statistics.median(w.height for w in (*a.words, *b.words))
+    top = max(min(w.top for w in a.words), min(w.top for w in b.words))
+    bottom = min(max(w.top + w.height for w in a.words), max(w.top + w.height for w in b.words))
+    if bottom - top < 0.5 * h:
+        return False
+    a0, a1 = min(w.left for w in a.words), max(w.left + w.width for w in a.words)
+    b0, b1 = min(w.left for w in b.words), max(w.left + w.width for w in b.words)
+    gap = max(b0 - a1, a0 - b1)
+    return 0 <= gap <= 1.0 * h
 
 
 def _is_speck_line(ln: _Line) -> bool:
@@ -1419,7 +1469,7 @@ def _words_within(lines: Sequence[_Line], value: str | None) -> list[_Line]:
     ("ˆ PHÓ GIÁM ĐỐC": the speck's confidence is not the office's)."""
     if not value:
         return []
-    key = f" {match_key(value)} "
+    key = f" {match_key(' '.join(_clean_token(t) for t in value.split()))} "
     out = []
     for ln in lines:
         words = tuple(w for w in ln.words if f" {match_key(_clean_token(w.text))} " in key and _clean_token(w.text))
@@ -1449,7 +1499,8 @@ def _right_part(text: str) -> str:
     if key.startswith(("noi nhan", "luu")) or text.lstrip().startswith(("-", "=", "+")):
         m = re.search(r"[;:.]\s*(?=[^;:]*$)", text)
         if not m:
-            return ""
+            rest = text.lstrip("-=+ ~")
+            return rest if _is_upper_line(rest) and not key.startswith(("noi nhan", "luu")) else ""
         right = text[m.end() :]
         right = re.sub(r"^[^A-ZĐÀ-Ỹ]*(?=[A-ZĐÀ-Ỹ])", "", right)
         return right.strip(" >")

@@ -813,10 +813,36 @@ def test_subject_continues_after_a_weak_opener_on_its_axis_and_caps_case_restore
         [("Căn", 300, 70, 95), ("cứ", 380, 40, 95), ("Luật", 430, 80, 95), ("Tổ", 520, 40, 95)],
     ]
     page = _page_from_rows(rows)
-    words = [w if w.line < 6 else dataclasses.replace(w, paragraph=2) for w in page.words]  # body: new paragraph
+    # The body ("Căn cứ …") is a paragraph of its own.
+    words = [w if w.line < 6 else dataclasses.replace(w, paragraph=2) for w in page.words]
     page = dataclasses.replace(page, words=tuple(words))
     assert extract_fields([page]).value("trich_yeu") == (
         "Về việc cho Công ty thuê đất nông nghiệp rộng lớn để thực hiện dự án Nhà máy sơ chế nông"
     )
     caps = PAGE.replace("KẾ HOẠCH\nThực hiện Quyết định số 468/QĐ-TTg\n", "KẾ HOẠCH\nTình TRẠNG HÔN NHÂN\n\n")
     assert extract_fields_from_text([caps]).value("trich_yeu") == "TÌNH TRẠNG HÔN NHÂN"
+
+
+def test_name_pieces_joined_and_a_name_off_the_block_axis_held_back() -> None:
+    # The block's axis is x 1555 (the "TM. ỦY BAN NHÂN DÂN" row of _signer_rows).
+    office: Row = [("PHÓ", 1420, 80, 95), ("CHỦ", 1510, 80, 95), ("TỊCH", 1600, 90, 95)]
+    # "Hoàng" and "Văn Quyết" read as two lines side by side: one name, centred on the axis.
+    rows = _signer_rows(office, [("Văn", 1520, 70, 96), ("Quyết", 1600, 100, 96)])
+    rows.append([("Hoàng", 1410, 100, 96)])
+    page = _page_from_rows(rows)
+    words = [dataclasses.replace(w, top=w.top - 60) if w.text == "Hoàng" else w for w in page.words]
+    res = extract_fields([dataclasses.replace(page, words=tuple(words))])
+    assert res.value("nguoi_ky") == "Hoàng Văn Quyết"
+    # "Văn Quyết" alone (the surname lost under the signature) sits right of the axis.
+    alone: Row = [("Văn", 1520, 70, 96), ("Quyết", 1600, 100, 96)]
+    res = extract_fields([_page_from_rows(_signer_rows(office, alone))])
+    assert res.value("nguoi_ky") is None
+
+
+def test_title_after_a_dash_speck_and_unknown_surname_read_unsurely() -> None:
+    page = PAGE.replace("PHÓ CHỦ TỊCH\n", "- PHÓ CHỦ TỊCH\n")
+    assert extract_fields_from_text([page]).value("chuc_vu_nguoi_ky") == "PHÓ CHỦ TỊCH"
+    name: Row = [("Xũ", 1400, 50, 77), ("Đình", 1460, 80, 86), ("Khánh", 1550, 100, 93)]  # centre 1525
+    office: Row = [("CHỦ", 1440, 80, 95), ("TỊCH", 1530, 90, 95)]
+    res = extract_fields([_page_from_rows(_signer_rows(office, name))])
+    assert res.value("nguoi_ky") is None and res.candidates["nguoi_ky"] == "Xũ Đình Khánh"

@@ -100,9 +100,10 @@ def test_signer_lines_under_a_gray_seal_are_read_again() -> None:
     draw.text((230, 200), "Trên đây là báo cáo của Ủy ban nhân dân xã Đắk Ha./.", font=font, fill=0)
     for i, item in enumerate(["Nơi nhận:", "- Như trên;", "- Lưu: VT."]):
         draw.text((230, 300 + 45 * i), item, font=font, fill=0)
+    # The signer block is centred on one axis (NĐ 30/2020), here x = 1180.
     for i, title in enumerate(["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]):
-        draw.text((1000, 300 + 45 * i), title, font=bold, fill=0)
-    draw.text((1040, 700), "Trần Xuân Hải", font=bold, fill=0)
+        draw.text((1180, 300 + 45 * i), title, font=bold, fill=0, anchor="mt")
+    draw.text((1180, 700), "Trần Xuân Hải", font=bold, fill=0, anchor="mt")
     # The seal, stamped over the ink (the darker one shows): a thick mid-gray ring and inner ring
     # across the titles, and gray text inside.
     seal = Image.new("L", (W, H), 255)
