@@ -732,6 +732,21 @@ def _subject(lines: Sequence[_Line]) -> str | None:
     return _join(out) or None
 
 
+def _tone_off_the_marked_vowel(word: str) -> bool:
+    """A tone mark on a plain vowel of a syllable that has a vowel with a circumflex, breve or
+    horn ("hôỹ", "tiến" is fine): Vietnamese puts the tone on the marked vowel."""
+    marked, toned_plain = False, False
+    for ch in unicodedata.normalize("NFC", word.lower()):
+        parts = unicodedata.normalize("NFD", ch)
+        base, marks = parts[0], set(parts[1:])
+        if base not in "aeiouy":
+            continue
+        hat = bool(marks & {"\u0302", "\u0306", "\u031b"})
+        marked = marked or hat
+        toned_plain = toned_plain or (not hat and bool(marks & {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}))
+    return marked and toned_plain
+
+
 def _has_vowel(token: str) -> bool:
     return re.search(r"[aeiouy]", match_key(token)) is not None
 
@@ -753,6 +768,8 @@ def doubtful_subject(subject: str) -> bool:
         bare = re.sub(r"[\u0302\u0306\u031b]", "", unicodedata.normalize("NFD", core))  # vowel marks off
         if re.search(r"[^aeiouyAEIOUY][\u0300\u0301\u0303\u0309\u0323]", bare):
             return True  # a tone mark on a consonant: "HÔÑ"
+        if _tone_off_the_marked_vowel(core):
+            return True  # "HÔỸ": with a â/ă/ê/ô/ơ/ư, the tone sits on that vowel
         if any(c.isupper() for c in core[1:]) and not core.isupper() and "'" not in core:
             return True  # "NguyertXanh"; acronyms (UBND) and "H'Bia" pass
         key = match_key(letters)

@@ -787,6 +787,7 @@ def test_doubled_letter_of_the_type_code_undone_where_the_type_name_agrees() -> 
         "vạ việc đăng ký hoạt động của Văn phòng công chứng",  # lower-case start
         "V/v xác nhận nguön gốc, thời điểm sử dụng đất",  # a letter Vietnamese has not
         "TÌNH TRẠNG HÔÑ NHÂN",  # a tone mark on a consonant
+        "TÌNH TRẠNG HÔỸ NHÂN",  # the tone off the vowel with a circumflex
         "Về việc cho Công ty Tây NguyertXanh thuê đất",  # a capital inside a word
         "V/v xác nhận nguồn*gốc, thời điểm sử dụng đất",  # junk inside a word
         "Jnn TRẠNG HÔN NHÂN",  # no vowel
