@@ -67,3 +67,53 @@ def test_watch_serves_deployments_and_digitizes_a_dropped_scan(tmp_path: Path) -
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             pytest.fail("sohoa watch did not stop on SIGTERM")
+
+
+def test_watch_submit_queues_claimed_scans_as_a_batch_run_for_the_workers(
+    sohoa_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`sohoa watch --submit` wiring, without a worker: a dropped scan is claimed and shows up on
+    the server as a queued digitize-batch run on the work pool, named after its file and unit."""
+    import threading
+    import uuid
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import WorkPoolFilter, WorkPoolFilterName
+
+    from flows.cli import ensure_dev_pki
+    from flows.deploy import watch_and_serve
+    from schemas.settings import Settings
+
+    pool = f"sohoa-watch-{uuid.uuid4().hex[:6]}"
+    monkeypatch.setenv("SOHOA_WORK_POOL", pool)
+    settings = Settings(watch_stable_s=0, watch_rescan_s=1)
+    ensure_dev_pki(settings)
+    rel, data = next(iter(make_batch(sohoa_home / "gen", 1).items()))
+    drop = settings.inbox_dir / rel
+    drop.parent.mkdir(parents=True, exist_ok=True)
+    drop.write_bytes(data)
+    stop = threading.Event()
+    watcher = threading.Thread(
+        target=watch_and_serve, args=(settings,), kwargs={"submit": True, "serve": False, "stop": stop}
+    )
+    watcher.start()
+    try:
+        runs: list = []
+        deadline = time.monotonic() + 60
+        while not runs and time.monotonic() < deadline:
+            time.sleep(0.5)
+            with get_client(sync_client=True) as client:
+                runs = client.read_flow_runs(
+                    work_pool_filter=WorkPoolFilter(name=WorkPoolFilterName(any_=[pool]))
+                )
+    finally:
+        stop.set()
+        watcher.join(timeout=60)
+    assert not watcher.is_alive()
+    [run] = runs
+    [item] = run.parameters["items"]
+    claimed = Path(item["path"])
+    assert claimed.parent == settings.work_dir / rel.split("/")[0] and claimed.read_bytes() == data
+    assert (item["name"], item["unit"]) == (Path(rel).name, rel.split("/")[0])
+    assert run.name == f"1 tệp / files · {Path(rel).name} · {rel.split('/')[0]}"
+    assert run.state.type.value == "SCHEDULED" and not drop.exists()
