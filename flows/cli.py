@@ -183,28 +183,37 @@ def extract(
     Writes DIR/<DOC stem>.json as {"text": pages joined by \\f, "metadata": {...}, "pages": N}.
     """
     settings = _settings()
-    from ocr.extract import ocr_pages
+    from ocr.extract import ocr_documents
     from ocr.pages import iter_document
-    from schemas.errors import SohoaError
 
     out_dir.mkdir(parents=True, exist_ok=True)
+
+    def opener(doc: Path) -> Any:
+        def open_doc() -> tuple[Any, bytes | None]:
+            # Lazy: pages are decoded as OCR workers free up, never all at once.
+            pages = iter_document(doc, max_pages=settings.max_pages, max_pixels=settings.max_pixels)
+            pdf = doc.read_bytes() if doc.is_file() else None
+            return pages, (pdf if pdf and pdf.lstrip()[:5] == b"%PDF-" else None)  # text layer first
+
+        return open_doc
+
     failures = 0
     with _progress(len(docs), "Extracting") as bar:
         task = bar.add_task("docs", total=len(docs))
-        for doc in docs:
-            stem = doc.name if doc.is_dir() else doc.stem
-            try:
-                # Lazy: pages are decoded as OCR workers free up, never all at once.
-                pages = iter_document(doc, max_pages=settings.max_pages, max_pixels=settings.max_pixels)
-                pdf = doc.read_bytes() if doc.is_file() else None
-                pdf = pdf if pdf and pdf.lstrip()[:5] == b"%PDF-" else None  # text layer first
-                result = ocr_pages(
-                    pages,
-                    lang=settings.ocr_lang,
-                    timeout_s=settings.ocr_timeout_s,
-                    workers=workers,
-                    pdf_bytes=pdf,
-                )
+        # One page stream over all documents: both cores stay busy across document boundaries.
+        results = ocr_documents(
+            ((doc, opener(doc)) for doc in docs),
+            lang=settings.ocr_lang,
+            timeout_s=settings.ocr_timeout_s,
+            workers=workers,
+            pdf_images=False,
+        )
+        for doc, result in results:
+            if isinstance(result, Exception):
+                failures += 1
+                err.print(f"[red]{doc}: {result.reason}[/red] — {result.message_en} ({result})")
+            else:
+                stem = doc.name if doc.is_dir() else doc.stem
                 payload = result.extraction.to_json()
                 (out_dir / f"{stem}.json").write_text(
                     json.dumps(payload, ensure_ascii=False, indent=1), "utf-8"
@@ -212,9 +221,6 @@ def extract(
                 err.print(
                     f"{doc}: {payload['pages']} page(s), so_ky_hieu={payload['metadata']['so_ky_hieu']}"
                 )
-            except SohoaError as exc:
-                failures += 1
-                err.print(f"[red]{doc}: {exc.reason}[/red] — {exc.message_en} ({exc})")
             bar.advance(task)
     raise typer.Exit(1 if failures else 0)
 

@@ -7,22 +7,26 @@ process that holds locks can deadlock.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import threading
 from collections import deque
-from collections.abc import Iterable, Sized
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Iterator, Sized
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, TypeVar
 
 import numpy as np
 
 from ocr import tesseract
 from ocr.pages import PageImage
-from ocr.preprocess import is_blank, prepare
+from ocr.preprocess import ink_gray, is_blank, prepare
 from ocr.searchable_pdf import encode_page_image
 from ocr.signer_zone import page_text, reread_signer_zone
 from schemas.documents import OcrPage, OcrWord
 from schemas.errors import OcrError, SohoaError
+
+T = TypeVar("T")
 
 # psm 4 (one column of text of variable sizes) kept lines whole where streaks and seals made
 # psm 3's layout analysis split the page into false columns; it cost nothing on clean pages
@@ -30,36 +34,47 @@ from schemas.errors import OcrError, SohoaError
 OCR_PSM = 4
 
 
-def ocr_page(page: PageImage, *, lang: str = "vie", timeout_s: int = 180) -> tuple[OcrPage, np.ndarray]:
+def ocr_page(
+    page: PageImage, *, lang: str = "vie", timeout_s: int = 180, display: bool = True
+) -> tuple[OcrPage, np.ndarray | None]:
     """OCR one page. Returns the result and the display image (upright, deskewed, original
-    colours) whose pixel coordinates the word boxes, ``width`` and ``height`` refer to.
+    colours) whose pixel coordinates the word boxes, ``width`` and ``height`` refer to; with
+    ``display=False`` (no PDF to build) that image is not made and None comes back instead.
 
     A blank page (:func:`ocr.preprocess.is_blank`: an empty back side, seal bleed-through) is
     not OCR'd, which would only read garbage out of the bleed-through: it comes back with no
     words and ``blank=True``, its image untouched. A page where Tesseract finds no word is
     flagged blank too.
     """
-    if is_blank(page.image, page.dpi):
+    gray = ink_gray(page.image)
+    if is_blank(gray, page.dpi):
         h, w = page.image.shape[:2]
         blank = OcrPage(
             index=page.index, width=int(w), height=int(h), dpi=page.dpi, words=(), text="",
             confidence=0.0, blank=True,
         )  # fmt: skip
-        return blank, page.image
-    prepared = prepare(page)
+        return blank, page.image if display else None
+    prepared = prepare(page, display=display, gray=gray)
+    del gray
     words, text = tesseract.recognize(
         prepared.ocr_image, dpi=prepared.ocr_dpi, lang=lang, psm=OCR_PSM, timeout_s=timeout_s
     )
-    # The seal over the signer block can make the page's reading lose it: read that zone again.
+    # The seal over the signer block can make the page's reading lose it: read that zone again
+    # (on the gray OCR image, which it thresholds its own way).
     reread = reread_signer_zone(
-        prepared.ocr_image, words, dpi=prepared.ocr_dpi, lang=lang, timeout_s=timeout_s
+        prepared.ocr_gray if prepared.ocr_gray is not None else prepared.ocr_image,
+        words,
+        dpi=prepared.ocr_dpi,
+        lang=lang,
+        timeout_s=timeout_s,
     )
     if reread is not None:
         words, text = reread, page_text(reread)
     if prepared.scale != 1.0:
         words = [_scale_word(w, 1.0 / prepared.scale) for w in words]
-    display = prepared.display
-    h, w = display.shape[:2]
+    h, w = page.image.shape[:2]
+    if prepared.rotation % 180:
+        h, w = w, h
     confidence = float(np.mean([wd.confidence for wd in words])) if words else 0.0
     result = OcrPage(
         index=page.index,
@@ -73,7 +88,7 @@ def ocr_page(page: PageImage, *, lang: str = "vie", timeout_s: int = 180) -> tup
         skew=prepared.skew,
         blank=not words,
     )
-    return result, display
+    return result, prepared.display
 
 
 def ocr_document(
@@ -84,16 +99,19 @@ def ocr_document(
 
 
 def ocr_page_encoded(
-    page: PageImage, *, lang: str = "vie", timeout_s: int = 180
+    page: PageImage, *, lang: str = "vie", timeout_s: int = 180, encode: bool = True
 ) -> tuple[OcrPage, bytes, str]:
     """OCR one page and encode its display image for the PDF (see ``encode_page_image``).
 
     Run in the worker so only the compressed image crosses back to the parent: a 300 dpi
     colour page is ~26 MB as pixels and well under 1 MB as JPEG, which keeps a 20-page
     document's peak memory in the parent at its decoded input. A JPEG page that needed no
-    rotation or deskew keeps the scanner's own bytes.
+    rotation or deskew keeps the scanner's own bytes. ``encode=False`` (no PDF to build, as in
+    ``sohoa extract``) makes no display image at all and returns ``b""`` and ``""``.
     """
-    ocr, display = ocr_page(page, lang=lang, timeout_s=timeout_s)
+    ocr, display = ocr_page(page, lang=lang, timeout_s=timeout_s, display=encode)
+    if not encode:
+        return ocr, b"", ""
     untouched = ocr.rotation == 0 and abs(ocr.skew) < 1e-6
     original = page.encoded if untouched else None
     data, fmt = encode_page_image(
@@ -103,43 +121,106 @@ def ocr_page_encoded(
 
 
 def ocr_document_encoded(
-    pages: Iterable[PageImage], *, lang: str = "vie", timeout_s: int = 180, workers: int = 0
+    pages: Iterable[PageImage],
+    *,
+    lang: str = "vie",
+    timeout_s: int = 180,
+    workers: int = 0,
+    encode: bool = True,
 ) -> list[tuple[OcrPage, bytes, str]]:
     """:func:`ocr_page_encoded` for every page, in page order, over ``workers`` processes."""
-    return _map_pages(ocr_page_encoded, pages, lang=lang, timeout_s=timeout_s, workers=workers)
+    fn = ocr_page_encoded if encode else functools.partial(ocr_page_encoded, encode=False)
+    return _map_pages(fn, pages, lang=lang, timeout_s=timeout_s, workers=workers)
+
+
+def stream_pages_encoded(
+    tagged: Iterable[tuple[T, PageImage]],
+    *,
+    lang: str = "vie",
+    timeout_s: int = 180,
+    workers: int = 0,
+    encode: bool = True,
+) -> Iterator[tuple[T, tuple[OcrPage, bytes, str] | SohoaError]]:
+    """:func:`ocr_page_encoded` over a stream of ``(tag, page)`` from many documents, results
+    (or the page's error) yielded with their tag in the stream's order.
+
+    Every worker stays busy across document boundaries: a new page is handed out as soon as one
+    finishes, not when the oldest does, while at most one page more than there are workers is
+    unfinished (so a lazy stream is decoded, and held, only a few pages at a time). A page's
+    :class:`SohoaError` is yielded in its place; a worker that died becomes an ``OcrError`` for
+    the pages it took down with it, and a fresh pool serves the rest.
+    """
+    fn = ocr_page_encoded if encode else functools.partial(ocr_page_encoded, encode=False)
+    return _stream_pages(fn, tagged, lang=lang, timeout_s=timeout_s, workers=workers)
+
+
+def _stream_pages(fn, tagged, *, lang: str, timeout_s: int, workers: int) -> Iterator:  # noqa: ANN001
+    """``fn`` over ``(tag, page)`` pairs as :func:`stream_pages_encoded` describes."""
+    n = workers or os.cpu_count() or 1
+    if n <= 1:
+        for tag, page in tagged:
+            try:
+                yield tag, fn(page, lang=lang, timeout_s=timeout_s)
+            except SohoaError as exc:
+                yield tag, exc
+        return
+    order: deque[tuple[object, Future]] = deque()
+    running: set[Future] = set()
+
+    def ready(block: bool) -> Iterator:
+        while order and (block or order[0][1].done()):
+            tag, fut = order.popleft()
+            yield tag, _outcome(fut)
+
+    items = iter(tagged)
+    try:
+        while True:
+            while len(running) > n:  # n at work and one queued: wait for any to finish
+                _, running = wait(running, return_when=FIRST_COMPLETED)
+            yield from ready(block=False)
+            item = next(items, None)
+            if item is None:
+                break
+            tag, page = item
+            fut = _pool(n).submit(fn, page, lang=lang, timeout_s=timeout_s)
+            del item, page
+            order.append((tag, fut))
+            running.add(fut)
+        yield from ready(block=True)
+    finally:
+        for _, fut in order:
+            fut.cancel()
+
+
+def _outcome(fut: Future) -> Any:
+    try:
+        return fut.result()
+    except SohoaError as exc:
+        return exc
+    except Exception as exc:  # a worker died (out of memory, killed): not the document's fault
+        # The broken pool is replaced by ``_pool`` at the next submit, not dropped here: later
+        # pages may already run in its successor.
+        return OcrError(f"OCR worker failed: {type(exc).__name__}: {exc}")
 
 
 def _map_pages(fn, pages, *, lang: str, timeout_s: int, workers: int):  # noqa: ANN001, ANN202
-    """``fn`` over ``pages`` (any iterable), results in page order.
-
-    Pages are handed to the pool as workers free up, at most one more than there are workers
-    in flight, so a lazy iterable of pages is decoded and held only a few at a time.
-    """
+    """``fn`` over ``pages`` (any iterable), results in page order; the first page's error is
+    raised. Pages are handed out as :func:`stream_pages_encoded` does."""
     n = workers or os.cpu_count() or 1
     if isinstance(pages, Sized):
         n = min(n, len(pages))
     if n <= 1:
         return [fn(p, lang=lang, timeout_s=timeout_s) for p in pages]
     results = []
-    pending: deque = deque()
+    stream = _stream_pages(fn, ((None, p) for p in pages), lang=lang, timeout_s=timeout_s, workers=n)
     try:
-        pool = _pool(n)
-        for page in pages:
-            pending.append(pool.submit(fn, page, lang=lang, timeout_s=timeout_s))
-            del page
-            while len(pending) > n:
-                results.append(pending.popleft().result())
-        while pending:
-            results.append(pending.popleft().result())
-        return results
-    except SohoaError:
-        raise
-    except Exception as exc:  # a worker died (out of memory, killed): not the document's fault
-        _drop_pool()
-        raise OcrError(f"OCR worker failed: {type(exc).__name__}: {exc}") from exc
+        for _, result in stream:
+            if isinstance(result, SohoaError):
+                raise result
+            results.append(result)
     finally:
-        for f in pending:
-            f.cancel()
+        stream.close()
+    return results
 
 
 # One pool per process, reused across documents: ``sohoa extract`` over many short documents
@@ -159,15 +240,6 @@ def _pool(n: int) -> ProcessPoolExecutor:
             ctx = multiprocessing.get_context("spawn")
             _POOL = (n, ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_init))
         return _POOL[1]
-
-
-def _drop_pool() -> None:
-    """Forget a pool whose worker died (it is broken for good); the next call starts afresh."""
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is not None:
-            _POOL[1].shutdown(wait=False, cancel_futures=True)
-            _POOL = None
 
 
 def _worker_init() -> None:

@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping, Sized
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from dataclasses import dataclass
+from typing import TypeVar
 
-from ocr.engine import ocr_document_encoded
+from ocr.engine import ocr_document_encoded, stream_pages_encoded
 from ocr.metadata import extract_metadata
 from ocr.pages import PageImage
 from ocr.searchable_pdf import PdfPageInput, build_searchable_pdf, encode_page_image
 from ocr.textlayer import read_text_layers, to_ocr_page
 from schemas.documents import Extraction, OcrPage, nfc
-from schemas.errors import BlankDocument
+from schemas.errors import BlankDocument, SohoaError
+
+K = TypeVar("K")
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,6 +43,7 @@ def ocr_pages(
     timeout_s: int = 180,
     workers: int = 0,
     pdf_bytes: bytes | None = None,
+    pdf_images: bool = True,
 ) -> DocumentOcr:
     """OCR every page, extract the metadata, and prepare the searchable PDF's page images.
 
@@ -49,50 +54,150 @@ def ocr_pages(
     (:mod:`ocr.textlayer`): a page with real (or TCVN3/VNI, converted) text uses it and is not
     OCR'd; a page whose layer only holds an e-signature stamp, or none, is OCR'd.
 
+    ``pdf_images=False``: no PDF will be built (``sohoa extract``), so no page is turned, deskewed
+    or encoded for it; ``pdf_pages`` is then empty.
+
     Raises :class:`BlankDocument` when no page yields any word: an empty scan must reach a clerk,
     not the archive.
     """
-    layers = read_text_layers(pdf_bytes) if pdf_bytes else []
-    if isinstance(pages, Sized) and len(layers) != len(pages):
-        layers = []  # pages and layers disagree (a decoder quirk): trust the images, OCR all
-    # Per page, in order: the finished text-layer result, or None for "comes from the OCR".
-    slots: list[tuple[OcrPage, bytes, str, int] | None] = []
-    dpis: list[int] = []
+    doc = _Document(pages, pdf_bytes, pdf_images)
+    results = ocr_document_encoded(
+        doc.to_ocr(), lang=lang, timeout_s=timeout_s, workers=workers, encode=pdf_images
+    )
+    return doc.finish(iter(results))
 
-    def to_ocr() -> Iterator[PageImage]:
-        for i, page in enumerate(pages):
-            dpis.append(page.dpi)
-            layer = layers[i] if i < len(layers) else None
+
+def ocr_documents(
+    docs: Iterable[tuple[K, Callable[[], tuple[Iterable[PageImage], bytes | None]]]],
+    *,
+    lang: str = "vie",
+    timeout_s: int = 180,
+    workers: int = 0,
+    pdf_images: bool = False,
+) -> Iterator[tuple[K, DocumentOcr | SohoaError]]:
+    """:func:`ocr_pages` over many documents with one page stream, so every OCR worker stays
+    busy across document boundaries (documents of one to three pages otherwise leave a core
+    idle at each end). Yields ``(key, DocumentOcr)``, or ``(key, error)`` for a document that
+    failed (on opening, on a damaged page, in OCR, or blank), in the order of ``docs``.
+
+    Each entry of ``docs`` is a key and a function opening the document: it returns its pages
+    (lazy is best) and the file's bytes when it is a PDF (for its text layer), or raises a
+    :class:`SohoaError`. Documents are opened only as the workers get to them.
+    """
+    states: deque[_Document] = deque()
+
+    def stream() -> Iterator[tuple[_Document, PageImage]]:
+        for key, open_doc in docs:
+            try:
+                pages, pdf_bytes = open_doc()
+                doc = _Document(pages, pdf_bytes, pdf_images, key=key)
+            except SohoaError as exc:
+                states.append(_Document.failed(key, exc))
+                continue
+            states.append(doc)
+            try:
+                for page in doc.to_ocr():
+                    doc.submitted += 1
+                    yield doc, page
+            except SohoaError as exc:
+                doc.error = exc
+            doc.opened = False
+
+    def finished() -> Iterator[tuple[K, DocumentOcr | SohoaError]]:
+        while states and not states[0].opened and len(states[0].results) == states[0].submitted:
+            doc = states.popleft()
+            yield doc.key, doc.outcome()
+
+    tagged = stream_pages_encoded(
+        stream(), lang=lang, timeout_s=timeout_s, workers=workers, encode=pdf_images
+    )
+    for doc, result in tagged:
+        doc.results.append(result)
+        yield from finished()
+    yield from finished()
+
+
+class _Document:
+    """One document's way through OCR: which pages its text layer settles, which go to OCR,
+    and, once every page is back, the extraction."""
+
+    def __init__(
+        self, pages: Iterable[PageImage], pdf_bytes: bytes | None, pdf_images: bool, key: object = None
+    ) -> None:
+        self.key = key
+        self.pages = pages
+        self.pdf_images = pdf_images
+        layers = read_text_layers(pdf_bytes) if pdf_bytes else []
+        if isinstance(pages, Sized) and len(layers) != len(pages):
+            layers = []  # pages and layers disagree (a decoder quirk): trust the images, OCR all
+        self.layers = layers
+        # Per page, in order: the finished text-layer result, or None for "comes from the OCR".
+        self.slots: list[tuple[OcrPage, bytes, str] | None] = []
+        self.dpis: list[int] = []
+        self.results: list[tuple[OcrPage, bytes, str] | SohoaError] = []
+        self.submitted = 0
+        self.opened = True
+        self.error: SohoaError | None = None
+
+    @classmethod
+    def failed(cls, key: object, error: SohoaError) -> _Document:
+        doc = cls([], None, False, key=key)
+        doc.opened, doc.error = False, error
+        return doc
+
+    def to_ocr(self) -> Iterator[PageImage]:
+        for i, page in enumerate(self.pages):
+            self.dpis.append(page.dpi)
+            layer = self.layers[i] if i < len(self.layers) else None
             if layer is None or not layer.usable:
-                slots.append(None)
+                self.slots.append(None)
                 yield page
                 continue
             ocr = to_ocr_page(
                 layer, index=page.index, width_px=page.width, height_px=page.height, dpi=page.dpi
             )
-            data, fmt = encode_page_image(
-                page.image, original=page.encoded, original_format=page.encoded_format
-            )
-            slots.append((ocr, data, fmt, page.dpi))
+            data, fmt = b"", ""
+            if self.pdf_images:
+                data, fmt = encode_page_image(
+                    page.image, original=page.encoded, original_format=page.encoded_format
+                )
+            self.slots.append((ocr, data, fmt))
 
-    ocr_results = iter(ocr_document_encoded(to_ocr(), lang=lang, timeout_s=timeout_s, workers=workers))
-    ocr_list: list[OcrPage] = []
-    pdf_pages = []
-    for slot, dpi in zip(slots, dpis, strict=True):
-        ocr, data, fmt = slot[:3] if slot is not None else next(ocr_results)
-        ocr_list.append(ocr)
-        pdf_pages.append(
-            PdfPageInput(
-                image=data, image_format=fmt, width_px=ocr.width, height_px=ocr.height, dpi=dpi, ocr=ocr
-            )
-        )
-    ocr_pages_ = tuple(ocr_list)
-    if not any(p.words for p in ocr_pages_):
-        raise BlankDocument(f"{len(ocr_pages_)} page(s), no words recognised")
-    metadata = extract_metadata(ocr_pages_)
-    if metadata.so_trang is None:
-        metadata = dataclasses.replace(metadata, so_trang=len(ocr_pages_))
-    return DocumentOcr(Extraction(pages=ocr_pages_, metadata=metadata), tuple(pdf_pages))
+    def outcome(self) -> DocumentOcr | SohoaError:
+        if self.error is not None:
+            return self.error
+        for r in self.results:
+            if isinstance(r, SohoaError):
+                return r
+        try:
+            return self.finish(iter(self.results))
+        except SohoaError as exc:
+            return exc
+
+    def finish(self, ocr_results: Iterator[tuple[OcrPage, bytes, str]]) -> DocumentOcr:
+        ocr_list: list[OcrPage] = []
+        pdf_pages = []
+        for slot, dpi in zip(self.slots, self.dpis, strict=True):
+            ocr, data, fmt = slot if slot is not None else next(ocr_results)
+            ocr_list.append(ocr)
+            if self.pdf_images:
+                pdf_pages.append(
+                    PdfPageInput(
+                        image=data,
+                        image_format=fmt,
+                        width_px=ocr.width,
+                        height_px=ocr.height,
+                        dpi=dpi,
+                        ocr=ocr,
+                    )
+                )
+        pages = tuple(ocr_list)
+        if not any(p.words for p in pages):
+            raise BlankDocument(f"{len(pages)} page(s), no words recognised")
+        metadata = extract_metadata(pages)
+        if metadata.so_trang is None:
+            metadata = dataclasses.replace(metadata, so_trang=len(pages))
+        return DocumentOcr(Extraction(pages=pages, metadata=metadata), tuple(pdf_pages))
 
 
 def pdf_info(extraction: Extraction) -> Mapping[str, str]:

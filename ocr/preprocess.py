@@ -23,15 +23,24 @@ OCR_TARGET_DPI = 300
 # Tesseract reads 200 dpi office scans as well as 300 dpi ones (dev corpus: CER 9.0 % vs 9.4 %
 # on a 21-page subset) at 2.25x fewer pixels; only really coarse scans are upscaled.
 UPSCALE_BELOW_DPI = 170
-# Otsu on the flattened page before Tesseract: 0.27 CPU s/page cheaper and the same dev-corpus
-# CER, but it lost the "Số: ..." line's geometry on the 200 dpi demo sample (test_end_to_end),
-# so it stays off until the header parser is less sensitive to it.
+# Finer scans are read at this resolution: the whole preprocessing then runs on 2.25x fewer
+# pixels than at 300 dpi, and Tesseract itself is cheaper (its line recogniser works at a fixed
+# line height; layout and connected components scale with pixels).
+OCR_MAX_DPI = 200
+# Otsu on the flattened page before Tesseract, handed over as a 1-bit image: Tesseract skips
+# its own (Sauvola) thresholding and reads binary lines, 0.18 CPU s/page cheaper at the same
+# dev-corpus CER.
 BINARIZE = False
+# Interpolation of the deskew warp of the OCR image (cubic keeps tone marks a little sharper).
+TURN_INTERPOLATION = cv2.INTER_CUBIC
 # OSD only where the cheap signals are ambiguous: clearly vertical lines are turned by 90 and the
 # ascender test (or the strip check) settles 90 vs 270, as it settles 0 vs 180.
 LAZY_OSD = True
-# Profile energy of vertical over horizontal lines below which a page is horizontal for sure.
-HORIZONTAL_RATIO = 0.15
+# Profile energy of vertical over horizontal lines below which a page is horizontal for sure
+# (upright dev and real pages: 0.05-1.92, streaked pages the highest; pages turned by 90: 7.7+).
+HORIZONTAL_RATIO = 0.7
+# ... and above which it is vertical for sure (below it, from HORIZONTAL_RATIO, OSD is asked).
+VERTICAL_RATIO = 2.0
 # Ink above over below the text lines' cores at which an upright reading needs no OSD check
 # (full upright dev pages scored 1.7-4.9; short last pages can score below 1, and there OSD
 # and the strip check decide as before).
@@ -40,15 +49,29 @@ CLEARLY_UPRIGHT = 1.2
 
 @dataclass(frozen=True, eq=False)
 class Prepared:
-    display: np.ndarray
+    display: np.ndarray | None  # None when not asked for (``prepare(..., display=False)``)
     ocr_image: np.ndarray
     rotation: int  # clockwise degrees applied to the scan to make it upright
     skew: float  # degrees the page was rotated back by (counter-clockwise positive, as OpenCV)
     scale: float = 1.0  # ocr_image pixels per display pixel
     ocr_dpi: int = 300
+    # The OCR image before binarisation (flattened gray, same geometry), for re-reading a zone
+    # with another threshold; ``ocr_image`` itself when not binarised.
+    ocr_gray: np.ndarray | None = None
 
 
-def prepare(page: PageImage, *, detect_rotation: bool = True) -> Prepared:
+def ocr_scale(dpi: int) -> float:
+    """OCR image pixels per scan pixel for a scan of ``dpi``."""
+    if dpi < UPSCALE_BELOW_DPI:
+        return OCR_TARGET_DPI / dpi
+    if dpi > OCR_MAX_DPI:
+        return OCR_MAX_DPI / dpi
+    return 1.0
+
+
+def prepare(
+    page: PageImage, *, detect_rotation: bool = True, display: bool = True, gray: np.ndarray | None = None
+) -> Prepared:
     """Clean one page for OCR; see the module docstring for what each output is for.
 
     Orientation is decided in two steps, because Tesseract's OSD alone is unsure on degraded
@@ -56,33 +79,47 @@ def prepare(page: PageImage, *, detect_rotation: bool = True) -> Prepared:
     line direction from projection profiles (0/180 vs 90/270), then up/down from OSD and the
     share of ink above vs below each text line's core (diacritics and ascenders sit above),
     with a trial OCR of a strip in both directions when those two disagree.
+
+    Everything runs at the OCR resolution (:func:`ocr_scale`): a finer scan is reduced first,
+    and the page is turned and deskewed by one warp. ``display=False`` skips the archive image
+    (``sohoa extract`` builds no PDF); ``gray`` is ``ink_gray(page.image)`` when the caller
+    already has it.
     """
-    gray = ink_gray(page.image)
-    flat = flatten_background(gray, page.dpi)
+    gray = ink_gray(page.image) if gray is None else gray
+    scale = ocr_scale(page.dpi)
+    work_dpi = page.dpi
+    if scale < 1.0:  # reduce first; an upscale waits for the final warp
+        h, w = gray.shape
+        gray = cv2.resize(
+            gray, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
+        )
+        work_dpi = OCR_MAX_DPI
+    flat = flatten_background(gray, work_dpi)
+    del gray
     ink = _ink_mask(flat)
-    unrotated = flat
-    osd: list[tuple[int, float]] = []  # run lazily: OSD costs about a second of CPU per page
+    osd: list[tuple[int, float]] = []  # run lazily: OSD costs a few tenths of a CPU second
 
     def run_osd() -> tuple[int, float]:
         if not osd:
-            osd.append(tesseract.detect_orientation(_at_ocr_dpi(unrotated, page.dpi)))
+            osd.append(tesseract.detect_orientation(_binary(_at_ocr_dpi(flat, work_dpi))))
         return osd[0]
 
     base, osd_flip, osd_conf = 0, False, 0.0
     coarse = _coarse_skew(ink)
+    ink_v = ink
     if detect_rotation:
         # Line direction from the coarse passes alone; the fine pass runs for the winner only.
         ink_v = rotate_right_angle(ink, 90)
         coarse_v = _coarse_skew(ink_v)
         ratio = coarse_v[1] / max(coarse[1], 1e-9)
         # OSD never called an upright dev page 90/270, but misses some rotated ones; streaks can
-        # fool the profiles: either signal clearly, or both mildly. Below 0.15 the lines are
-        # horizontal whatever OSD says, so OSD is only asked if up/down stays unclear below.
-        if ratio > 2.0 and LAZY_OSD:
+        # fool the profiles: either signal clearly, or both mildly. Below HORIZONTAL_RATIO the
+        # lines are horizontal whatever OSD says, so OSD is only asked if up/down stays unclear.
+        if ratio > VERTICAL_RATIO and LAZY_OSD:
             base = 90  # 90 or 270: the up/down check below settles which
         elif ratio > HORIZONTAL_RATIO:
             osd_rotation, conf = run_osd()
-            if ratio > 2.0 or osd_rotation in (90, 270):
+            if ratio > VERTICAL_RATIO or osd_rotation in (90, 270):
                 base = osd_rotation if osd_rotation in (90, 270) else 90
                 osd_conf = conf if osd_rotation in (90, 270) else 0.0
             else:
@@ -91,41 +128,73 @@ def prepare(page: PageImage, *, detect_rotation: bool = True) -> Prepared:
     skew, _ = _skew_search(ink_v, coarse_v) if base else _skew_search(ink, coarse)
     if abs(skew) <= MIN_SKEW_DEG:
         skew = 0.0
-    flat = rotate_right_angle(flat, base)
-    if skew:
-        flat = rotate_small(flat, skew, border=255)
+    up = scale if scale > 1.0 else 1.0
+    ocr = _turn(flat, base, skew, up)
+    ocr_dpi = OCR_TARGET_DPI if up > 1.0 else work_dpi
     flip = False
     if detect_rotation:
-        ascender = _ascender_ratio(flat)
+        ascender = _ascender_ratio(ocr)
         if not osd and LAZY_OSD and ascender < 0.7:  # clearly upside down: the strip confirms
-            flip = _strip_says_upside_down(flat, page.dpi)
+            flip = _strip_says_upside_down(ocr, ocr_dpi)
         elif osd or ascender < CLEARLY_UPRIGHT:
             if not osd:
-                osd_rotation, conf = run_osd()
+                osd_rotation, conf = tesseract.detect_orientation(_binary(ocr))
+                osd.append((osd_rotation, conf))
                 osd_flip, osd_conf = osd_rotation == 180, (conf if osd_rotation in (0, 180) else 0.0)
-            flip = _upside_down(flat, page.dpi, osd_flip=osd_flip, osd_conf=osd_conf, ratio=ascender)
+            flip = _upside_down(ocr, ocr_dpi, osd_flip=osd_flip, osd_conf=osd_conf, ratio=ascender)
     if flip:
-        flat = rotate_right_angle(flat, 180)
+        ocr = rotate_right_angle(ocr, 180)
     rotation = (base + (180 if flip else 0)) % 360
 
-    display = rotate_right_angle(page.image, base)
-    if skew:
-        display = rotate_small(display, skew, border="replicate")
-    if flip:
-        display = rotate_right_angle(display, 180)
+    shown = None
+    if display:
+        shown = rotate_right_angle(page.image, base)
+        if skew:
+            shown = rotate_small(shown, skew, border="replicate")
+        if flip:
+            shown = rotate_right_angle(shown, 180)
 
-    scale = 1.0
-    ocr_dpi = page.dpi
-    if page.dpi < UPSCALE_BELOW_DPI:
-        scale = OCR_TARGET_DPI / page.dpi
-        flat = cv2.resize(flat, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-        ocr_dpi = OCR_TARGET_DPI
-    flat = remove_streaks(flat)
+    ocr = remove_streaks(ocr)
+    ocr_gray = ocr
     if BINARIZE:
-        _, flat = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+        ocr = _binary(ocr)
     return Prepared(
-        display=display, ocr_image=flat, rotation=rotation, skew=skew, scale=scale, ocr_dpi=ocr_dpi
+        display=shown,
+        ocr_image=ocr,
+        rotation=rotation,
+        skew=skew,
+        scale=scale,
+        ocr_dpi=ocr_dpi,
+        ocr_gray=ocr_gray,
     )
+
+
+def _binary(gray: np.ndarray) -> np.ndarray:
+    return cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1]
+
+
+def _turn(gray: np.ndarray, base: int, skew: float, up: float = 1.0) -> np.ndarray:
+    """``gray`` turned clockwise by ``base`` (a right angle), then by ``skew`` degrees
+    counter-clockwise about the centre (one warp, paper-white border), then enlarged by ``up``.
+
+    The same geometry as :func:`rotate_right_angle` then :func:`rotate_small` on the display
+    image, times ``up``.
+    """
+    turned = rotate_right_angle(gray, base) if not skew else None
+    if turned is None:
+        h, w = gray.shape
+        tw, th = (w, h) if base % 180 == 0 else (h, w)
+        m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), skew - base, 1.0)
+        m[0, 2] += tw / 2.0 - w / 2.0
+        m[1, 2] += th / 2.0 - h / 2.0
+        turned = cv2.warpAffine(
+            gray, m, (tw, th), flags=TURN_INTERPOLATION, borderMode=cv2.BORDER_CONSTANT, borderValue=255
+        )
+    if up == 1.0:
+        return turned
+    # A coarse scan is enlarged after the turn, as its own step: one combined warp read the
+    # 150 dpi test page's "QĐ" as "QĐĐ".
+    return cv2.resize(turned, None, fx=up, fy=up, interpolation=cv2.INTER_CUBIC)
 
 
 BLANK_MAX_CHARS = 25  # character-sized dark marks at 100 dpi; text pages of the corpus have 280+
@@ -184,10 +253,19 @@ def flatten_background(gray: np.ndarray, dpi: int) -> np.ndarray:
     bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
     norm = cv2.divide(gray, bg, scale=255)
     # Stretch so the darkest ink is black: faded and low-contrast scans get their contrast back.
-    lo = float(np.percentile(norm, 0.5))
+    lo = _percentile(norm, 0.5)
     if lo < 250:
         norm = cv2.convertScaleAbs(norm, alpha=255.0 / (255.0 - lo), beta=-lo * 255.0 / (255.0 - lo))
     return norm
+
+
+def _percentile(gray: np.ndarray, q: float) -> float:
+    """``np.percentile(gray, q)`` of a uint8 image from its histogram (no sort of the pixels)."""
+    cum = np.cumsum(cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel())
+    rank = q / 100.0 * (gray.size - 1)
+    lo = int(np.searchsorted(cum, np.floor(rank) + 1))
+    hi = int(np.searchsorted(cum, np.floor(rank) + 2))
+    return lo + (min(hi, 255) - lo) * (rank - np.floor(rank))
 
 
 def rotate_right_angle(image: np.ndarray, clockwise: int) -> np.ndarray:

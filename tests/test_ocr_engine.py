@@ -92,6 +92,8 @@ def test_recognize_reads_vietnamese(page_image: np.ndarray) -> None:
 
 
 def test_recognize_translates_failures(monkeypatch: pytest.MonkeyPatch, page_image: np.ndarray) -> None:
+    monkeypatch.setattr(tesseract, "_capi", lambda lang: None)  # the command-line path
+
     def timeout(*args: object, **kwargs: object) -> None:
         raise RuntimeError("Tesseract process timeout")
 
@@ -105,6 +107,42 @@ def test_recognize_translates_failures(monkeypatch: pytest.MonkeyPatch, page_ima
     monkeypatch.setattr(pytesseract, "image_to_data", broken)
     with pytest.raises(OcrUnavailable):
         tesseract.recognize(page_image, dpi=300, lang="zzz")
+
+
+needs_libtesseract = pytest.mark.skipif(tesseract._library() is None, reason="libtesseract not loadable")
+
+
+@needs_libtesseract
+def test_in_process_engine_reads_as_the_command(
+    monkeypatch: pytest.MonkeyPatch, page_image: np.ndarray
+) -> None:
+    """Same words, boxes and orientation from libtesseract in this process as from the command,
+    for gray, bilevel and colour images; page settings of one call do not leak into the next."""
+    gray = ink_gray(page_image)
+    bilevel = np.where(gray < 128, 0, 255).astype(np.uint8)
+    calls = [
+        (page_image, {"psm": 4}),
+        (gray, {"psm": 6, "config": ""}),
+        (bilevel, {"psm": 4, "config": "-c tessedit_do_invert=0"}),
+    ]
+    inproc = [tesseract.recognize(img, dpi=300, **kw) for img, kw in calls]
+    turned = tesseract.detect_orientation(rotate_right_angle(np.vstack([gray] * 3), 90))
+    engine = tesseract._capi("vie")
+    assert engine._value("thresholding_method") == "0"  # DEFAULT_CONFIG's 2 was undone
+    assert engine._value("tessedit_do_invert") == "0"  # the last call's setting
+    monkeypatch.setattr(tesseract, "_capi", lambda lang: None)
+    assert [tesseract.recognize(img, dpi=300, **kw) for img, kw in calls] == inproc
+    rotation, conf = tesseract.detect_orientation(rotate_right_angle(np.vstack([gray] * 3), 90))
+    assert turned[0] == rotation == 270 and turned[1] == pytest.approx(conf, abs=0.01)
+
+
+@needs_libtesseract
+def test_in_process_engine_errors(page_image: np.ndarray) -> None:
+    with pytest.raises(OcrError):
+        tesseract.recognize(np.vstack([page_image] * 6), dpi=300, timeout_s=0.001)
+    with pytest.raises(OcrUnavailable):
+        tesseract.recognize(page_image, dpi=300, lang="zzz")
+    assert "QUYẾT" in tesseract.recognize(page_image, dpi=300)[1]  # the engine still works
 
 
 def test_red_seal_ink_is_suppressed() -> None:
