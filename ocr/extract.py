@@ -20,6 +20,7 @@ from typing import TypeVar
 from ocr.engine import ocr_document_encoded, stream_pages_encoded
 from ocr.metadata import extract_metadata
 from ocr.pages import PageImage
+from ocr.preprocess import ink_gray
 from ocr.searchable_pdf import PdfPageInput, build_searchable_pdf, encode_page_image
 from ocr.textlayer import read_text_layers, to_ocr_page
 from schemas.documents import Extraction, OcrPage, nfc
@@ -98,7 +99,9 @@ def ocr_documents(
             try:
                 for page in doc.to_ocr():
                     doc.submitted += 1
-                    yield doc, page
+                    # Without a PDF to build, the OCR needs only the seal-free gray (its first
+                    # step): a third of a colour page's bytes to pickle and pipe to the worker.
+                    yield doc, page if pdf_images else _gray_page(page)
             except SohoaError as exc:
                 doc.error = exc
             doc.opened = False
@@ -115,6 +118,12 @@ def ocr_documents(
         doc.results.append(result)
         yield from finished()
     yield from finished()
+
+
+def _gray_page(page: PageImage) -> PageImage:
+    if page.image.ndim == 2:
+        return page
+    return dataclasses.replace(page, image=ink_gray(page.image), encoded=None, encoded_format=None)
 
 
 class _Document:

@@ -4,6 +4,7 @@ Two images come out with one geometry. ``display`` is the scan as the archive sh
 original colours, only turned upright and deskewed (never filtered, so no information is lost).
 ``ocr_image`` is what Tesseract reads: gray, coloured seal/stamp ink suppressed, background
 flattened, upscaled for very low-dpi scans. ``scale`` maps it back: display px = ocr px / scale.
+``sohoa extract`` builds no PDF and asks for no ``display`` (``prepare(..., display=False)``).
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ OCR_TARGET_DPI = 300
 # Tesseract reads 200 dpi office scans as well as 300 dpi ones (dev corpus: CER 9.0 % vs 9.4 %
 # on a 21-page subset) at 2.25x fewer pixels; only really coarse scans are upscaled.
 UPSCALE_BELOW_DPI = 170
-# Finer scans are read at this resolution: the whole preprocessing then runs on 2.25x fewer
-# pixels than at 300 dpi, and Tesseract itself is cheaper (its line recogniser works at a fixed
-# line height; layout and connected components scale with pixels).
-OCR_MAX_DPI = 200
-# Otsu on the flattened page before Tesseract, handed over as a 1-bit image: Tesseract skips
-# its own (Sauvola) thresholding and reads binary lines, 0.18 CPU s/page cheaper at the same
-# dev-corpus CER.
+# Finer scans would be read reduced to this resolution (the preprocessing then runs on fewer
+# pixels and Tesseract is ~18 % cheaper on them), but reading 300 dpi pages at 200 cost metadata
+# fields on the dev cache (so_ky_hieu, loai_van_ban, chuc_vu one document each): kept at 300.
+OCR_MAX_DPI = 300
+# Otsu on the flattened page before Tesseract, handed over as a 1-bit image: Tesseract then skips
+# its own thresholding and reads binary lines, 0.18 CPU s/page cheaper at the same dev-corpus CER
+# (6.25 vs 6.38 %), but WER rose (9.9 vs 9.3 %): tone marks are lost ("của" -> "cúa", "Hlốp" ->
+# "Hiếp"), and trich_yeu fell from 95 to 70 % exact on the dev cache. Off.
 BINARIZE = False
 # Interpolation of the deskew warp of the OCR image (cubic keeps tone marks a little sharper).
 TURN_INTERPOLATION = cv2.INTER_CUBIC
