@@ -5,7 +5,8 @@ orchestration, signing and archiving add to the OCR time of a document.
 Generates N sample scans (one A4 page each, NĐ 30/2020 layout, degraded, PNG at --dpi) and starts
 one local Prefect server (subprocess, own PREFECT_HOME, SQLite). A "worker" here is a ``sohoa run``
 process over an inbox holding the batch (two of them share one inbox by atomic claim), with an
-SQLite ledger, a local archive and ``SOHOA_OCR_WORKERS=1``. The phases run in this order::
+SQLite ledger, a local archive, ``SOHOA_OCR_WORKERS=1`` and Prefect logging at WARNING (INFO
+lines would also be shipped to the server: a little more server work than measured here). The phases run in this order::
 
     OCR alone (a) → 1 worker → OCR alone (b) → 2 workers → OCR alone (c)
 
