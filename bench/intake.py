@@ -6,7 +6,8 @@ Generates N sample scans (one A4 page each, NĐ 30/2020 layout, degraded, PNG at
 one local Prefect server (subprocess, own PREFECT_HOME, SQLite). A "worker" here is a ``sohoa run``
 process over an inbox holding the batch (two of them share one inbox by atomic claim), with an
 SQLite ledger, a local archive, ``SOHOA_OCR_WORKERS=1`` and Prefect logging at WARNING (INFO
-lines would also be shipped to the server: a little more server work than measured here). The phases run in this order::
+lines would also be shipped to the server: a little more server work than measured here). The
+phases run in this order::
 
     OCR alone (a) → 1 worker → OCR alone (b) → 2 workers → OCR alone (c)
 
@@ -32,6 +33,12 @@ What is reported (bench-out/intake.json):
   little more). ``overhead_cpu_with_warm_up_pct`` counts the whole run instead, minus the CPU
   of a ``sohoa run`` over an empty inbox: it adds the once-per-process cost of the first
   document (importing the flow, pyHanko and the stamp font), spread over only N documents.
+* ``overhead_cpu_split_pct``: that CPU overhead by cause. ``sign_archive_ledger`` is
+  ``flows.steps.sign_archive_record`` (sign, verify, archive with read-back hash, ledger row) run
+  without Prefect right after each OCR-alone document (``ocr_alone.*.sign_archive_ledger_cpu_s``);
+  ``prefect_server`` is the server's steady-state CPU; ``prefect_client_and_worker`` the rest of
+  the worker's (Prefect client, inbox claim and locks). The split inherits the ±5% run-to-run
+  spread of OCR CPU itself.
 * ``in_run.overhead_pct``: inside the flow runs, (flow run time − OCR task time) / OCR task time
   from the Prefect API. It misses what happens outside a run's Running state (creating the run,
   and before the heartbeat fix a ~1 s wait at its end), so it understates; kept for comparison
