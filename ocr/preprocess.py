@@ -31,7 +31,8 @@ OCR_MAX_DPI = 300
 # Otsu on the flattened page before Tesseract, handed over as a 1-bit image: Tesseract then skips
 # its own thresholding and reads binary lines, 0.18 CPU s/page cheaper at the same dev-corpus CER
 # (6.25 vs 6.38 %), but WER rose (9.9 vs 9.3 %): tone marks are lost ("của" -> "cúa", "Hlốp" ->
-# "Hiếp"), and trich_yeu fell from 95 to 70 % exact on the dev cache. Off.
+# "Hiếp"), and trich_yeu fell from 95 to 70 % exact on the dev cache. Off (binarising only the
+# 300 dpi pages still cost four fields, one of them a wrong trich_yeu).
 BINARIZE = False
 # Interpolation of the deskew warp of the OCR image (cubic keeps tone marks a little sharper).
 TURN_INTERPOLATION = cv2.INTER_CUBIC
@@ -199,6 +200,8 @@ def _turn(gray: np.ndarray, base: int, skew: float, up: float = 1.0) -> np.ndarr
     return cv2.resize(turned, None, fx=up, fy=up, interpolation=cv2.INTER_CUBIC)
 
 
+_ONE = np.float32(1.0)
+
 BLANK_MAX_CHARS = 25  # character-sized dark marks at 100 dpi; text pages of the corpus have 280+
 BLANK_INK_LEVEL = 185  # darker than ~72 % of the local paper brightness counts as ink
 
@@ -300,7 +303,7 @@ def _ink_mask(gray: np.ndarray, target: int = 1000) -> np.ndarray:
     f = min(1.0, target / max(h, w))
     small = cv2.resize(gray, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA)
     _, ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    return _text_mask(ink).astype(np.float32) / 255.0
+    return _text_mask(ink)
 
 
 def _coarse_skew(ink: np.ndarray) -> tuple[float, float]:
@@ -384,9 +387,10 @@ def remove_streaks(gray: np.ndarray, *, excess: float = 0.06, speck_area: int = 
     are larger than a speck and survive. On the dev corpus this cut streaked pages' CER by a fifth;
     pages without streaks come out unchanged.
     """
-    ink = (gray < 140).astype(np.uint8)
+    ink = cv2.threshold(gray, 139, 1, cv2.THRESH_BINARY_INV)[1]  # gray < 140
     h, w = ink.shape
-    col = cv2.blur(ink.mean(axis=0).astype(np.float32).reshape(1, -1), (9, 1)).ravel()
+    share = cv2.reduce(ink, 0, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel() / h  # column means
+    col = cv2.blur(share.astype(np.float32).reshape(1, -1), (9, 1)).ravel()
     # Baseline: the larger of the medians beside the column (150 px each side, 20 px gap), so the
     # edge of the text block next to an empty margin does not count as a streak.
     reach, gap = 170, 20
@@ -454,14 +458,15 @@ def _strip_confidence(img: np.ndarray, rotation: int, dpi: int = OCR_TARGET_DPI)
     return float(np.mean(confident)) if confident else 0.0
 
 
-def _text_mask(ink: np.ndarray) -> np.ndarray:
+def _text_mask(ink: np.ndarray, on: np.generic = _ONE) -> np.ndarray:
     """Keep character-sized components only: borders, punch holes, seals' rings and toner
-    streaks are larger than any letter, and would otherwise dominate the profiles."""
+    streaks are larger than any letter, and would otherwise dominate the profiles. Kept pixels
+    are ``on``, the rest 0 (one lookup of the component labels, no further passes)."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     if n <= 1:
-        return ink
+        return (ink > 0).astype(type(on)) * on
     limit = 0.03 * max(ink.shape)
     bw, bh = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
     keep = (bw < limit) & (bh < limit) & (stats[:, cv2.CC_STAT_AREA] >= 3)
     keep[0] = False
-    return np.where(keep[labels], np.uint8(255), np.uint8(0))
+    return np.where(keep, on, type(on)(0))[labels]
