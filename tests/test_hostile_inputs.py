@@ -92,7 +92,9 @@ def test_wall_time_limit_kills_the_document(settings: Settings, tmp_path: Path) 
     its OCR workers and Tesseract killed with it."""
     from ocr.samples import demo_specs, encode_pages, render_pages
 
-    pages = render_pages(demo_specs()[0], dpi=200, seed=3)
+    # Twelve copies of the sample's pages: OCR alone takes well over the 2 s limit even on a fast
+    # machine (one page is ~0.7 CPU s), so the limit, not the machine's speed, decides the outcome.
+    pages = render_pages(demo_specs()[0], dpi=200, seed=3) * 12
     path = tmp_path / "slow.tif"
     path.write_bytes(encode_pages(pages, "tiff", 200))
     limited = Settings(doc_timeout_s=2, max_memory_mb=2048, ocr_workers=1)
