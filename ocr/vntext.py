@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -83,13 +84,16 @@ def normalize_tone_placement(text: str) -> str:
     return nfc(_WORD.sub(fix, unicodedata.normalize("NFD", text)))
 
 
+@lru_cache(maxsize=65536)
 def strip_accents(text: str) -> str:
-    """Remove every diacritic; đ/Đ become d/D."""
+    """Remove every diacritic; đ/Đ become d/D. Cached: the parser asks for the same words and
+    phrases hundreds of thousands of times per corpus."""
     decomposed = unicodedata.normalize("NFD", normalize_lookalikes(text))
     base = "".join(c for c in decomposed if not unicodedata.combining(c))
     return base.replace("đ", "d").replace("Đ", "D")
 
 
+@lru_cache(maxsize=65536)
 def match_key(text: str) -> str:
     """The key two spellings of the same words share: no accents, lower case, single spaces."""
     return re.sub(r"\s+", " ", strip_accents(text).lower()).strip()
