@@ -261,7 +261,9 @@ def _build(
             conf[key] = _digit_confidence(lines, key)
         elif key == "nguoi_ky":
             # A name has no lexicon to fall back on: one misread syllable is a wrong name.
-            conf[key] = min((w.confidence / 100 for ln in lines for w in ln.words), default=_text_confidence(lines))
+            conf[key] = min(
+                (w.confidence / 100 for ln in lines for w in ln.words), default=_text_confidence(lines)
+            )
         else:
             conf[key] = _text_confidence(lines)
 
@@ -272,7 +274,11 @@ def _build(
     so_line, date_line = parsed.header.so_line, parsed.header.date_line
     if inked and so_line is not None and (_number_in_blank(so_line) or _blue_digits(image, so_line, "so")):
         handwritten["so_ky_hieu"] = True
-    if inked and date_line is not None and (_day_handwritten(date_line) or _blue_digits(image, date_line, "date")):
+    if (
+        inked
+        and date_line is not None
+        and (_day_handwritten(date_line) or _blue_digits(image, date_line, "date"))
+    ):
         handwritten["ngay_ban_hanh"] = True
 
     if values.get("nguoi_ky"):
@@ -281,7 +287,11 @@ def _build(
         # only trusted when read surely (ethnic names "Y Bhin …", "H'Bia …" start otherwise).
         first = values["nguoi_ky"].split()[0]
         ethnic = first == "Y" or "'" in first  # Ê-đê / M'nông / Jarai: "Y Bhin Buôn Yă", "H'Bia Mlô"
-        if not ethnic and match_key(first) not in _SURNAME_KEYS and conf["nguoi_ky"] < UNKNOWN_SURNAME_CONFIDENCE:
+        if (
+            not ethnic
+            and match_key(first) not in _SURNAME_KEYS
+            and conf["nguoi_ky"] < UNKNOWN_SURNAME_CONFIDENCE
+        ):
             conf["nguoi_ky"] = min(conf["nguoi_ky"], 0.6)
     if values.get("chuc_vu_nguoi_ky") is None:
         deputy = _deputy_after_kt(last)
@@ -357,12 +367,16 @@ def _build(
     if values.get("so_ky_hieu"):
         values["so_ky_hieu"] = _undouble(values["so_ky_hieu"], values.get("loai_van_ban"))
     if values.get("so_ky_hieu") and has_boxes and so_line is not None:
-        check = _notation_check(values["so_ky_hieu"], values.get("loai_van_ban"), values.get("co_quan_ban_hanh"))
+        check = _notation_check(
+            values["so_ky_hieu"], values.get("loai_van_ban"), values.get("co_quan_ban_hanh")
+        )
         shape = _token_shape(so_line, line_pages[0])
         if check == "invalid" or shape == "tall":
             conf["so_ky_hieu"] = min(conf["so_ky_hieu"], 0.5)
         elif check == "agree" and shape == "normal" and not handwritten.get("so_ky_hieu"):
-            conf["so_ky_hieu"] = max(conf["so_ky_hieu"], 0.85 if conf["so_ky_hieu"] >= NOTATION_FLOOR else 0.0)
+            conf["so_ky_hieu"] = max(
+                conf["so_ky_hieu"], 0.85 if conf["so_ky_hieu"] >= NOTATION_FLOOR else 0.0
+            )
     if values.get("dia_danh") and not parsed.lines.get("dia_danh"):
         place_lines = [
             ln
@@ -496,7 +510,9 @@ def _initials(name: str) -> set[str]:
     for words, code in _AGENCY_CODES.items():
         if key.startswith(words + " ") or key == words or key.startswith(code.lower() + " "):
             return {code}
-    letters = [w[0] for w in normalize_lookalikes(name).upper().split() if w[0].isalpha() and match_key(w) != "va"]
+    letters = [
+        w[0] for w in normalize_lookalikes(name).upper().split() if w[0].isalpha() and match_key(w) != "va"
+    ]
     full = "".join(letters)
     return {full, full[1:]} if len(full) >= 3 else set()
 
@@ -532,9 +548,9 @@ def _notation_check(so_ky_hieu: str, doc_type: str | None, agency: str | None) -
             return "invalid"
     cong_van = doc_type is not None and match_key(doc_type) == "cong van"
     implied = notation_type(so_ky_hieu)
-    type_ok = (implied is not None and doc_type is not None and match_key(implied) == match_key(doc_type)) or (
-        cong_van and pieces[0] in codes
-    )
+    type_ok = (
+        implied is not None and doc_type is not None and match_key(implied) == match_key(doc_type)
+    ) or (cong_van and pieces[0] in codes)
     return "agree" if type_ok and any(p in codes for p in pieces) else "unknown"
 
 
@@ -582,7 +598,9 @@ def _token_shape(so_line: md._Line, page: Sequence[md._Line]) -> str | None:
     return "normal" if low <= ratio <= 1.2 else None
 
 
-def _name_confirmed(name: str, place: str | None, place_conf: float, body: str, so: str | None = None) -> bool:
+def _name_confirmed(
+    name: str, place: str | None, place_conf: float, body: str, so: str | None = None
+) -> bool:
     """Whether a second reading confirms an agency name read in caps: its place part is the
     confirmed place, a province, or printed so in mixed case elsewhere in the document; a Sở or
     Phòng is one whose department name is known (its marks restored from the lexicon) and, when
@@ -676,7 +694,9 @@ def _typeset_like(word: OcrWord, printed: OcrWord) -> bool:
     # A "/" reaches below the baseline: a printed number ends a little above the notation word.
     drop = (word.top + word.height) - (printed.top + printed.height)
     if word.confidence < 90:
-        return 0.93 <= ratio <= 1.07 and abs(drop) <= 0.1 * printed.height and not printed.text.startswith("/")
+        return (
+            0.93 <= ratio <= 1.07 and abs(drop) <= 0.1 * printed.height and not printed.text.startswith("/")
+        )
     low = -0.3 if printed.text.startswith("/") else -0.2
     return 0.85 <= ratio <= 1.15 and low * printed.height <= drop <= 0.2 * printed.height
 

@@ -104,7 +104,9 @@ _SO_PREFIX = re.compile(
 # "s 289/BC-STTTT": the "ố" of "Số" lost in a speck; only at the start of a line, before a
 # number and a capital code, which no body line looks like.
 # Or the label misread whole ("ĐÓ: 18/XNTTHN", "4; 580/XNTTHN"): up to three characters and its colon.
-_SO_BARE = re.compile(r"^\W{0,2}(?:[sS]\s*[:;.,]?\s+|(?![MmBb][ãaà]\W)\S{1,3}[:;]\s*)(?=\d{1,5}\s*/\s*[A-ZĐ]{2})")
+_SO_BARE = re.compile(
+    r"^\W{0,2}(?:[sS]\s*[:;.,]?\s+|(?![MmBb][ãaà]\W)\S{1,3}[:;]\s*)(?=\d{1,5}\s*/\s*[A-ZĐ]{2})"
+)
 _CODE_PIECE = re.compile(r"^(?:[A-ZĐ0-9]+|TTr|CTr|TTh|QyĐ|Tr)+$")
 _VV = re.compile(r"^\W*v\s*/\s*(?:v\b|%)\.?\s*", re.IGNORECASE)  # "V/%": the v of "V/v" misread
 _BODY_START = (
@@ -113,6 +115,9 @@ _BODY_START = (
 )  # fmt: skip
 # Openers that never continue a trích yếu (the others may: "… thuê đất / để thực hiện dự án …").
 _STRONG_BODY_START = ("can cu", "kinh gui", "theo de nghi", "xet de nghi", "tran trong", "dieu ", "noi nhan")
+# "Ngày 03/01/2025, Phó Chủ tịch … chủ trì …": a body paragraph opening with a capital and a date.
+# A subject's wrapped line reads "ngày 15/3/2024 của …" in lower case, so only the capital counts.
+_DATED_OPENER = re.compile(r"^\W*Ngày\s+\d")
 
 
 @dataclass(frozen=True)
@@ -641,7 +646,9 @@ def _match_type(text: str) -> str | None:
         return None
     key = match_key(text).rstrip(" :.")
     # "GIẤY XÁC NHẬ": the last letter lost; the reading starts one type name and nearly spans it.
-    cut = [t for t in DOC_TYPES if len(key) >= 6 and match_key(t).startswith(key) and len(key) >= 0.85 * len(t)]
+    cut = [
+        t for t in DOC_TYPES if len(key) >= 6 and match_key(t).startswith(key) and len(key) >= 0.85 * len(t)
+    ]
     if len(cut) == 1:
         return cut[0]
     for t in sorted(DOC_TYPES, key=len, reverse=True):
@@ -702,6 +709,7 @@ def _subject(lines: Sequence[_Line]) -> str | None:
                 # "để thực hiện dự án …", "thực hiện …" also continue a subject: a line on the
                 # subject's axis, in its paragraph, not wider than it, is its next line.
                 weak = not any(match_key(text).startswith(s) for s in _STRONG_BODY_START)
+                weak = weak and not _DATED_OPENER.match(text)
                 same_block = ln.para == lines[0].para and ln.words and lines[0].words
                 if not (weak and same_block and _centred_alike(ln, lines[0]) and len(text) <= width * 1.05):
                     break
@@ -722,7 +730,9 @@ def _subject(lines: Sequence[_Line]) -> str | None:
     if len(words) >= 3 and sum(w.isupper() for w in words[1:]) >= len(words) - 2:
         # A caps subject read with one word in title case ("Tình TRẠNG HÔN NHÂN"): it is printed in caps.
         out = [
-            " ".join(t.upper() if t[:1].isupper() and t[1:].islower() and _has_vowel(t) else t for t in o.split())
+            " ".join(
+                t.upper() if t[:1].isupper() and t[1:].islower() and _has_vowel(t) else t for t in o.split()
+            )
             for o in out
         ]
     subject = _join(out)
@@ -743,7 +753,9 @@ def _tone_off_the_marked_vowel(word: str) -> bool:
             continue
         hat = bool(marks & {"\u0302", "\u0306", "\u031b"})
         marked = marked or hat
-        toned_plain = toned_plain or (not hat and bool(marks & {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}))
+        toned_plain = toned_plain or (
+            not hat and bool(marks & {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"})
+        )
     return marked and toned_plain
 
 
@@ -773,7 +785,11 @@ def doubtful_subject(subject: str) -> bool:
         if any(c.isupper() for c in core[1:]) and not core.isupper() and "'" not in core:
             return True  # "NguyertXanh"; acronyms (UBND) and "H'Bia" pass
         key = match_key(letters)
-        if len(key) > 1 and not core.isupper() and (not re.search(r"[aeiouy]", key) or re.search(r"[^aeiouy]{4}", key)):
+        if (
+            len(key) > 1
+            and not core.isupper()
+            and (not re.search(r"[aeiouy]", key) or re.search(r"[^aeiouy]{4}", key))
+        ):
             return True
     return False
 
@@ -898,7 +914,9 @@ def _vote_words(subject: str, line_pages: Sequence[Sequence[_Line]], subject_lin
 
 
 # A place name follows its level word and is capitalised: "xã la Hlốp" is "xã Ia Hlốp" misread.
-_PLACE_WORDS = r"(?:xã|Xã|huyện|Huyện|tỉnh|Tỉnh|phường|Phường|thôn|Thôn|buôn|Buôn|bon|Bon|làng|Làng|ấp|Ấp|sông|Sông)"
+_PLACE_WORDS = (
+    r"(?:xã|Xã|huyện|Huyện|tỉnh|Tỉnh|phường|Phường|thôn|Thôn|buôn|Buôn|bon|Bon|làng|Làng|ấp|Ấp|sông|Sông)"
+)
 
 
 def _fix_il(text: str) -> str:
@@ -988,7 +1006,9 @@ def _after_name_word(text: str, pos: int) -> bool:
     if len(before) == len(text[:pos]):
         return False
     prev = before.split()[-1] if before.split() else ""
-    return bool(prev) and prev[0].isupper() and prev[-1].isalpha() and match_key(prev) not in _PLACE_LEVEL_KEYS
+    return (
+        bool(prev) and prev[0].isupper() and prev[-1].isalpha() and match_key(prev) not in _PLACE_LEVEL_KEYS
+    )
 
 
 _PLACE_LEVEL_KEYS = {"tinh", "huyen", "xa", "phuong", "quan", "thi", "tran", "pho", "ubnd", "tp", "tx"}
@@ -1361,14 +1381,21 @@ def _signer(lines: list[_Line]) -> tuple[str | None, str | None]:
             return name, None
         if before[0] == "" and not deputy:
             return name, None
-    if name is not None and signer_axis_offset(tail_lines[office_at], tail_lines[name_idx], office, name) > 0.5:
+    if (
+        name is not None
+        and signer_axis_offset(tail_lines[office_at], tail_lines[name_idx], office, name) > 0.5
+    ):
         return name, None  # the office line is off the block's axis: words of it were lost
     return name, office
 
 
 def _holds_caps_title(text: str) -> bool:
     """A caps line holding an office or "ỦY BAN NHÂN DÂN" (read with junk around it)."""
-    return bool(text) and _is_upper_line(text) and (_holds_office(text) or find_phrase(text, UBND, 0.85) is not None)
+    return (
+        bool(text)
+        and _is_upper_line(text)
+        and (_holds_office(text) or find_phrase(text, UBND, 0.85) is not None)
+    )
 
 
 def _name_on_axis(tail_lines: Sequence[_Line], name_idx: int, name: str) -> bool:
@@ -1377,9 +1404,17 @@ def _name_on_axis(tail_lines: Sequence[_Line], name_idx: int, name: str) -> bool
     True when no title line with boxes is there to tell."""
     name_line = tail_lines[name_idx]
     checked = False
-    titles = [ln for ln in tail_lines[:name_idx] if _AUTHORITY.match(_right_part(ln.text)) or _office(_right_part(ln.text))]
+    titles = [
+        ln
+        for ln in tail_lines[:name_idx]
+        if _AUTHORITY.match(_right_part(ln.text)) or _office(_right_part(ln.text))
+    ]
     if not titles:  # no clean title line: a caps line of the block ("M ỦY BAN NHÂN DÂN") tells
-        titles = [ln for ln in tail_lines[max(0, name_idx - 6) : name_idx] if _holds_caps_title(_right_part(ln.text))]
+        titles = [
+            ln
+            for ln in tail_lines[max(0, name_idx - 6) : name_idx]
+            if _holds_caps_title(_right_part(ln.text))
+        ]
     for ln in titles:
         right = _right_part(ln.text)
         if signer_axis_offset(ln, name_line, right, name) <= 0.5:
@@ -1489,7 +1524,9 @@ def _words_within(lines: Sequence[_Line], value: str | None) -> list[_Line]:
     key = f" {match_key(' '.join(_clean_token(t) for t in value.split()))} "
     out = []
     for ln in lines:
-        words = tuple(w for w in ln.words if f" {match_key(_clean_token(w.text))} " in key and _clean_token(w.text))
+        words = tuple(
+            w for w in ln.words if f" {match_key(_clean_token(w.text))} " in key and _clean_token(w.text)
+        )
         k = match_key(" ".join(_clean_token(w.text) for w in words))
         real = [w for w in ln.words if sum(_is_word_char(c) for c in w.text) >= 2]
         if words and len(k) >= 3 and f" {k} " in key and len(words) >= 0.6 * len(real):

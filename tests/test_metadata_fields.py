@@ -824,6 +824,33 @@ def test_subject_continues_after_a_weak_opener_on_its_axis_and_caps_case_restore
     assert extract_fields_from_text([caps]).value("trich_yeu") == "TÌNH TRẠNG HÔN NHÂN"
 
 
+def test_a_body_paragraph_opening_with_a_capital_dated_ngay_ends_the_subject() -> None:
+    """A born-digital notice (text layer, one paragraph): "Ngày 03/01/2025, Phó Chủ tịch …" opens
+    the body even on the subject's axis and width; "ngày 15/3/2024 của …" in lower case would
+    continue it."""
+    subject: Row = [("Kết", 700, 60, 95), ("luận", 770, 80, 95), ("của", 860, 60, 95), ("Phó", 930, 70, 95)]
+    subject += [("Chủ", 1010, 70, 95), ("tịch", 1090, 70, 95), ("tại", 1170, 50, 95), ("cuộc", 1230, 80, 95)]
+    subject += [("họp", 1320, 70, 95), ("nghe", 1400, 80, 95), ("báo", 1490, 60, 95)]  # centre 1120
+    body: Row = [("Ngày", 700, 80, 95), ("03/01/2025,", 790, 190, 95), ("Phó", 990, 70, 95)]
+    body += [("Chủ", 1070, 70, 95), ("tịch", 1150, 70, 95), ("chủ", 1230, 60, 95), ("trì", 1300, 50, 95)]
+    body += [("họp", 1360, 70, 95), ("nghe", 1440, 80, 95)]  # centre 1110
+    rows: list[Row] = [
+        [("ỦY", 100, 60, 96), ("BAN", 170, 90, 96), ("NHÂN", 270, 110, 96), ("DÂN", 390, 90, 96)],
+        [("TỈNH", 100, 90, 96), ("QUẢNG", 200, 130, 96), ("NGÃI", 340, 100, 96)],
+        [("Số:", 100, 70, 96), ("11/TB-UBND", 180, 240, 96)],
+        [("THÔNG", 1000, 130, 95), ("BÁO", 1140, 90, 95)],
+        subject,
+        body,
+    ]
+    res = extract_fields([_page_from_rows(rows)])
+    assert res.value("trich_yeu") == "Kết luận của Phó Chủ tịch tại cuộc họp nghe báo"
+    lower = [(t.replace("Ngày", "ngày"), left, width, conf) for t, left, width, conf in body]
+    res = extract_fields([_page_from_rows([*rows[:5], lower])])
+    assert (res.candidates.get("trich_yeu") or res.value("trich_yeu") or "").endswith(
+        "ngày 03/01/2025, Phó Chủ tịch chủ trì họp nghe"
+    )
+
+
 def test_name_pieces_joined_and_a_name_off_the_block_axis_held_back() -> None:
     # The block's axis is x 1555 (the "TM. ỦY BAN NHÂN DÂN" row of _signer_rows).
     office: Row = [("PHÓ", 1420, 80, 95), ("CHỦ", 1510, 80, 95), ("TỊCH", 1600, 90, 95)]
