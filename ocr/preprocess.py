@@ -227,7 +227,7 @@ def is_blank(image: np.ndarray, dpi: int) -> bool:
     norm = cv2.divide(small, bg, scale=255)
     mh, mw = int(h * 0.04), int(w * 0.04)
     ink = (norm[mh : h - mh, mw : w - mw] < BLANK_INK_LEVEL).astype(np.uint8)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    n, _, stats, _ = _components(ink)
     bw, bh, area = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_AREA]
     chars = int(((bh >= 3) & (bh <= 40) & (bw <= 60) & (area >= 4)).sum())
     return chars < BLANK_MAX_CHARS
@@ -309,18 +309,23 @@ def _ink_mask(gray: np.ndarray, target: int = 1000) -> np.ndarray:
 def _coarse_skew(ink: np.ndarray) -> tuple[float, float]:
     """The coarse pass of :func:`_skew_search`: best angle on a 0.5 degree grid and its score.
 
-    It runs at half size (a quarter of the pixels): a 0.5 degree step needs no more. Its score
-    also tells horizontal from vertical text lines.
+    It runs at half size (a quarter of the pixels): a 0.5 degree step needs no more. The grid
+    is walked at 1 degree, then the two half-steps beside the best are tried (the energy peak
+    of text lines is wider than a degree). Its score also tells horizontal from vertical lines.
     """
     if float(ink.sum()) < 50:
         return 0.0, 0.0
     half = cv2.resize(
         ink, (max(1, ink.shape[1] // 2), max(1, ink.shape[0] // 2)), interpolation=cv2.INTER_AREA
     )
-    coarse = np.arange(-MAX_SKEW_DEG, MAX_SKEW_DEG + 1e-9, 0.5)
-    scores = [_profile_energy(half, a) for a in coarse]
-    i = int(np.argmax(scores))
-    return float(coarse[i]), scores[i]
+    energy = _RowProfiles(half).energy
+    scored = {round(float(a), 2): energy(a) for a in np.arange(-MAX_SKEW_DEG, MAX_SKEW_DEG + 1e-9, 1.0)}
+    mid = max(scored, key=scored.__getitem__)
+    for a in (round(mid - 0.5, 2), round(mid + 0.5, 2)):
+        if abs(a) <= MAX_SKEW_DEG:
+            scored[a] = energy(a)
+    angle = max(scored, key=scored.__getitem__)
+    return angle, scored[angle]
 
 
 def _skew_search(ink: np.ndarray, coarse: tuple[float, float] | None = None) -> tuple[float, float]:
@@ -334,6 +339,8 @@ def _skew_search(ink: np.ndarray, coarse: tuple[float, float] | None = None) -> 
         return 0.0, 0.0
     best = (coarse or _coarse_skew(ink))[0]
     # 0.1 degree steps, then the two half-steps beside the best: 13 rotations instead of 21.
+    # These are real warps: the OCR of a few dev pages moved with a 0.05 degree change (one
+    # signer's name lost) when the fine pass took the strip profiles' estimate too.
     scored = {
         round(float(a), 2): _profile_energy(ink, a) for a in np.arange(best - 0.5, best + 0.5 + 1e-9, 0.1)
     }
@@ -350,6 +357,46 @@ def _profile_energy(ink: np.ndarray, angle: float) -> float:
     rot = cv2.warpAffine(ink, m, (sw, sh), flags=cv2.INTER_LINEAR, borderValue=0)
     d = np.diff(rot.sum(axis=1))
     return float(np.dot(d, d))
+
+
+class _RowProfiles:
+    """Row-sum profile of an ink mask as if rotated about its centre (OpenCV's sense), without
+    warping the mask: the row sums of 8 px wide column strips are computed once, and each angle
+    only shifts every strip's profile by where its centre lands (linear interpolation).
+
+    Within a strip the shift differs by at most 4 px * sin(angle) (0.07 px at 1 degree), so
+    the energies follow a full warp's closely: the coarse passes pick the same angles as with
+    warps on the 78 dev pages, at a fifth of the cost (82 of the ~95 warps per page).
+    """
+
+    STRIP = 8
+
+    def __init__(self, ink: np.ndarray) -> None:
+        h, w = ink.shape
+        starts = np.arange(0, w, self.STRIP)
+        ends = np.minimum(starts + self.STRIP, w)
+        prof = np.zeros((len(starts), h + 2), np.float32)  # one zero row either side
+        prof[:, 1:-1] = np.add.reduceat(ink, starts, axis=1).T
+        self._flat = prof.ravel()
+        self._offset = (np.arange(len(starts)) * (h + 2))[:, None]
+        self._dx = ((starts + ends - 1) / 2.0 - w / 2.0).astype(np.float32)[:, None]
+        self._rows = (np.arange(h, dtype=np.float32) - h / 2.0)[None, :]
+        self._h = h
+
+    def energy(self, angle: float) -> float:
+        """Sum of squared differences of neighbouring rows of the profile turned by ``angle``."""
+        a = np.deg2rad(float(angle))
+        cos, sin = float(np.cos(a)), float(np.sin(a))
+        # Source row of each strip that lands on each output row (+1: the zero row in front).
+        y = (self._rows + sin * self._dx) * np.float32(1.0 / cos) + np.float32(self._h / 2.0 + 1.0)
+        np.clip(y, 0.0, self._h + 0.999, out=y)
+        i0 = y.astype(np.int32)
+        frac = y - i0
+        idx = i0 + self._offset
+        g0 = self._flat[idx]
+        g1 = self._flat[idx + 1]
+        d = np.diff((g0 + frac * (g1 - g0)).sum(axis=0) / cos)
+        return float(np.dot(d, d))
 
 
 def _ascender_ratio(gray: np.ndarray) -> float:
@@ -401,7 +448,7 @@ def remove_streaks(gray: np.ndarray, *, excess: float = 0.06, speck_area: int = 
     band = (col - np.maximum(left, right)) > excess
     if not band.any():
         return gray
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    n, labels, stats, _ = _components(ink)
     x0 = stats[:, cv2.CC_STAT_LEFT]
     x1 = x0 + stats[:, cv2.CC_STAT_WIDTH]
     cum = np.concatenate([[0], np.cumsum(band)])
@@ -458,11 +505,17 @@ def _strip_confidence(img: np.ndarray, rotation: int, dpi: int = OCR_TARGET_DPI)
     return float(np.mean(confident)) if confident else 0.0
 
 
+def _components(ink: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """8-connected components with stats. Grana's algorithm labels the same components as
+    OpenCV's default (only the label numbers may differ) at a third of the CPU time here."""
+    return cv2.connectedComponentsWithStatsWithAlgorithm(ink, 8, cv2.CV_32S, cv2.CCL_GRANA)
+
+
 def _text_mask(ink: np.ndarray, on: np.generic = _ONE) -> np.ndarray:
     """Keep character-sized components only: borders, punch holes, seals' rings and toner
     streaks are larger than any letter, and would otherwise dominate the profiles. Kept pixels
     are ``on``, the rest 0 (one lookup of the component labels, no further passes)."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    n, labels, stats, _ = _components(ink)
     if n <= 1:
         return (ink > 0).astype(type(on)) * on
     limit = 0.03 * max(ink.shape)

@@ -1,0 +1,81 @@
+"""The cheaper preprocessing paths give the results of the plain ones they replace (no timing)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from ocr.preprocess import _RowProfiles, _text_mask, remove_streaks
+
+
+def _text_page(seed: int = 0) -> np.ndarray:
+    """A gray ~300 dpi page of text-like lines (uint8, white paper)."""
+    rng = np.random.default_rng(seed)
+    page = np.full((1400, 1000), 255, np.uint8)
+    for y in range(120, 1300, 45):
+        x = 80
+        while x < 900:
+            word = "".join(rng.choice(list("abcdefghklmnopqrstuvxy"), int(rng.integers(2, 7))))
+            cv2.putText(page, word, (x, y), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2, cv2.LINE_AA)
+            x += 22 * len(word) + 25
+    return page
+
+
+def _warp_energy(ink: np.ndarray, angle: float) -> float:
+    """The row-profile energy by warping the whole mask (what :class:`_RowProfiles` replaces)."""
+    h, w = ink.shape
+    m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), angle, 1.0)
+    d = np.diff(cv2.warpAffine(ink, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0).sum(axis=1))
+    return float(np.dot(d, d))
+
+
+@pytest.mark.parametrize("skew", [-3.0, 0.0, 1.7])
+def test_row_profiles_follow_a_full_warp(skew: float) -> None:
+    page = _text_page()
+    h, w = page.shape
+    m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), skew, 1.0)
+    page = cv2.warpAffine(page, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+    ink = _text_mask(cv2.threshold(page, 128, 255, cv2.THRESH_BINARY_INV)[1])
+    angles = np.round(np.arange(-5.0, 5.0 + 1e-9, 0.1), 2)
+    fast = np.array([_RowProfiles(ink).energy(a) for a in angles])
+    slow = np.array([_warp_energy(ink, a) for a in angles])
+    assert np.abs(fast - slow).max() < 0.03 * slow.max()
+    assert abs(angles[int(np.argmax(fast))] - angles[int(np.argmax(slow))]) <= 0.1
+    assert angles[int(np.argmax(fast))] == pytest.approx(-skew, abs=0.15)
+
+
+def _streaks_whole_page(gray: np.ndarray, band: np.ndarray, speck_area: int = 60) -> np.ndarray:
+    """Speck removal with the components of the whole page (the reference for the windows)."""
+    ink = cv2.threshold(gray, 139, 1, cv2.THRESH_BINARY_INV)[1]
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    x0 = stats[:, cv2.CC_STAT_LEFT]
+    x1 = x0 + stats[:, cv2.CC_STAT_WIDTH]
+    cum = np.concatenate([[0], np.cumsum(band)])
+    in_band = (cum[x1] - cum[x0]) / np.maximum(1, x1 - x0)
+    speck = (in_band > 0.8) & (stats[:, cv2.CC_STAT_AREA] < speck_area)
+    speck[0] = False
+    out = gray.copy()
+    out[speck[labels]] = 255
+    out[np.broadcast_to(band[None, :], gray.shape) & (gray >= 140)] = 255
+    return out
+
+
+def test_streak_windows_remove_what_the_whole_page_would() -> None:
+    page = _text_page(1)
+    rng = np.random.default_rng(2)
+    streaked = page.copy()
+    for lo, hi in ((300, 325), (345, 360), (820, 850)):  # two close streaks share a window
+        region = streaked[:, lo:hi]
+        specks = rng.random(region.shape) < 0.3
+        streaked[:, lo:hi] = np.where(specks, rng.integers(0, 180, region.shape), region)
+    # Specks reaching a little past a streak, and a long thin mark leaving it (not a speck).
+    streaked[600:602, 846:856] = 0
+    streaked[700, 826:900] = 0
+    cleaned = remove_streaks(streaked)
+    assert not np.array_equal(cleaned, streaked)
+    # The band remove_streaks found: the columns it whitened mid-gray pixels in.
+    mid_gray = (streaked >= 140) & (streaked < 255)
+    band = ((cleaned == 255) & mid_gray).any(axis=0)
+    assert band[310] and band[835] and not band[600]
+    assert np.array_equal(cleaned, _streaks_whole_page(streaked, band))
