@@ -448,15 +448,25 @@ def remove_streaks(gray: np.ndarray, *, excess: float = 0.06, speck_area: int = 
     band = (col - np.maximum(left, right)) > excess
     if not band.any():
         return gray
-    n, labels, stats, _ = _components(ink)
-    x0 = stats[:, cv2.CC_STAT_LEFT]
-    x1 = x0 + stats[:, cv2.CC_STAT_WIDTH]
-    cum = np.concatenate([[0], np.cumsum(band)])
-    in_band = (cum[x1] - cum[x0]) / np.maximum(1, x1 - x0)
-    speck = (in_band > 0.8) & (stats[:, cv2.CC_STAT_AREA] < speck_area)
-    speck[0] = False
     out = gray.copy()
-    out[speck[labels]] = 255
+    # Specks are found in column windows around the streaks only. A speck is narrower than its
+    # area and lies over 80 % in the band, so it reaches less than speck_area / 5 columns past
+    # it: with that margin every speck is whole in its window, and a piece of something larger
+    # cut by a window's edge reaches as far past the band, so it cannot pass for one either.
+    # Same result as the components of the whole page, on a fraction of the pixels.
+    margin = speck_area // 5 + 2
+    cols = np.flatnonzero(band)
+    breaks = np.flatnonzero(np.diff(cols) > 2 * margin)
+    for a, b in zip(cols[np.r_[0, breaks + 1]], cols[np.r_[breaks, len(cols) - 1]], strict=True):
+        lo, hi = max(0, int(a) - margin), min(w, int(b) + 1 + margin)
+        n, labels, stats, _ = _components(np.ascontiguousarray(ink[:, lo:hi]))
+        x0 = stats[:, cv2.CC_STAT_LEFT]
+        x1 = x0 + stats[:, cv2.CC_STAT_WIDTH]
+        cum = np.concatenate([[0], np.cumsum(band[lo:hi])])
+        in_band = (cum[x1] - cum[x0]) / np.maximum(1, x1 - x0)
+        speck = (in_band > 0.8) & (stats[:, cv2.CC_STAT_AREA] < speck_area)
+        speck[0] = False
+        out[:, lo:hi][speck[labels]] = 255
     out[np.broadcast_to(band[None, :], gray.shape) & (gray >= 140)] = 255
     return out
 
