@@ -297,13 +297,13 @@ def estimate_skew(gray: np.ndarray) -> float:
     return angle
 
 
-def _ink_mask(gray: np.ndarray, target: int = 1000) -> np.ndarray:
-    """Text-sized ink components of a page shrunk to ``target`` px, as float 0/1."""
+def _ink_mask(gray: np.ndarray, target: int = 1000, on: np.generic = _ONE) -> np.ndarray:
+    """Text-sized ink components of a page shrunk to ``target`` px, as 0/``on`` (float 0/1)."""
     h, w = gray.shape
     f = min(1.0, target / max(h, w))
     small = cv2.resize(gray, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA)
     _, ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    return _text_mask(ink)
+    return _text_mask(ink, on)
 
 
 def _coarse_skew(ink: np.ndarray) -> tuple[float, float]:
@@ -328,6 +328,9 @@ def _coarse_skew(ink: np.ndarray) -> tuple[float, float]:
     return angle, scored[angle]
 
 
+FINE_WARPS = 3  # grid angles of the fine skew pass measured by a real warp
+
+
 def _skew_search(ink: np.ndarray, coarse: tuple[float, float] | None = None) -> tuple[float, float]:
     """Projection-profile deskew: the angle maximising the energy of the row-sum profile.
 
@@ -341,9 +344,13 @@ def _skew_search(ink: np.ndarray, coarse: tuple[float, float] | None = None) -> 
     # 0.1 degree steps, then the two half-steps beside the best: 13 rotations instead of 21.
     # These are real warps: the OCR of a few dev pages moved with a 0.05 degree change (one
     # signer's name lost) when the fine pass took the strip profiles' estimate too.
-    scored = {
-        round(float(a), 2): _profile_energy(ink, a) for a in np.arange(best - 0.5, best + 0.5 + 1e-9, 0.1)
-    }
+    grid = [round(float(a), 2) for a in np.arange(best - 0.5, best + 0.5 + 1e-9, 0.1)]
+    # Only the grid's best few by the strip profiles are warped (3 instead of 11): the warps'
+    # best was the profiles' best on 155 of 156 dev cases (78 pages, both line directions) and
+    # second on the last, so the result is the all-warp one.
+    approx = _RowProfiles(ink).energy
+    ranked = sorted(grid, key=approx, reverse=True)[:FINE_WARPS]
+    scored = {a: _profile_energy(ink, a) for a in grid if a in ranked}
     mid = max(scored, key=scored.__getitem__)
     for a in (round(mid - 0.05, 2), round(mid + 0.05, 2)):
         scored[a] = _profile_energy(ink, a)
@@ -405,8 +412,8 @@ def _ascender_ratio(gray: np.ndarray) -> float:
     Vietnamese puts tone marks and ascenders above the x-height far more often than descenders
     and dots below it, so an upright page scores above 1 and an upside-down one below.
     """
-    ink = _ink_mask(gray, target=2000)
-    prof = ink.sum(axis=1)
+    ink = _ink_mask(gray, target=2000, on=np.uint8(1))  # uint8: a quarter of the bytes
+    prof = cv2.reduce(ink, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel()
     on = prof > 0.01 * ink.shape[1]
     above = below = 0.0
     i, n = 0, len(prof)
