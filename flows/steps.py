@@ -329,7 +329,7 @@ def sign_archive_record(
         doc, store=rt.store, signed_key=keys["signed"], signer=signer, trust_roots=rt.trust_roots
     )
     retention = document_retention(rt.settings, keys)
-    fields = extract_fields(doc.extraction.pages)  # once for metadata.json and the ledger row
+    fields = doc.fields or extract_fields(doc.extraction.pages)  # for metadata.json and the ledger row
     copies = archive(rt.store, intake, doc.extraction, signed, keys, retention, fields)
     record(
         rt.ledger, intake, doc.extraction, copies, received,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from ocr.engine import ocr_document_encoded, stream_pages_encoded
-from ocr.metadata import extract_metadata
+from ocr.fields import MetadataResult, extract_fields
 from ocr.pages import PageImage
 from ocr.preprocess import ink_gray
 from ocr.searchable_pdf import PdfPageInput, build_searchable_pdf, encode_page_image
@@ -35,6 +35,9 @@ class DocumentOcr:
 
     extraction: Extraction
     pdf_pages: tuple[PdfPageInput, ...]
+    # The per-field result (confidences, sources, review reasons) the metadata came from, kept so
+    # metadata.json and the ledger row reuse it instead of parsing the pages again.
+    fields: MetadataResult | None = None
 
 
 def ocr_pages(
@@ -203,10 +206,11 @@ class _Document:
         pages = tuple(ocr_list)
         if not any(p.words for p in pages):
             raise BlankDocument(f"{len(pages)} page(s), no words recognised")
-        metadata = extract_metadata(pages)
+        fields = extract_fields(pages)
+        metadata = fields.metadata()
         if metadata.so_trang is None:
             metadata = dataclasses.replace(metadata, so_trang=len(pages))
-        return DocumentOcr(Extraction(pages=pages, metadata=metadata), tuple(pdf_pages))
+        return DocumentOcr(Extraction(pages=pages, metadata=metadata), tuple(pdf_pages), fields)
 
 
 def pdf_info(extraction: Extraction) -> Mapping[str, str]:

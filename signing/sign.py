@@ -535,7 +535,8 @@ def _sign(
     pyHanko refuses to write it (nothing is truncated) and this document is signed again with a
     fresh trial signature.
     """
-    args = (
+    sign_once = functools.partial(
+        _sign_once,
         pdf,
         signer,
         agency,
@@ -550,12 +551,12 @@ def _sign(
     key = _reservation_key(signer, level, timestamper)
     reserved = _RESERVED.get(key)
     try:
-        out = _sign_once(*args, bytes_reserved=reserved)
+        out = sign_once(bytes_reserved=reserved)
     except Exception as e:
         if reserved is None or "larger than expected" not in str(e):
             raise
         _RESERVED.pop(key, None)
-        out = _sign_once(*args, bytes_reserved=None)
+        out = sign_once(bytes_reserved=None)
     if key not in _RESERVED:
         first = min(_BYTE_RANGE.finditer(out), key=lambda m: int(m.group(1)), default=None)
         if first is not None:  # the /Contents hex string between its < and >
