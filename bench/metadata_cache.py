@@ -7,7 +7,8 @@
 
 ``cache`` pickles, per document, the :class:`OcrPage` list of :func:`ocr.engine.ocr_document`
 (words with boxes and confidences) and page 1's display image (for the blue-ink check), which the
-``sohoa extract`` JSON does not keep. ``eval`` runs :func:`ocr.fields.extract_fields` on them and
+``sohoa extract`` JSON does not keep. A PDF page whose text layer is usable comes from that layer,
+as in ``sohoa extract`` (:mod:`ocr.textlayer`), not from OCR. ``eval`` runs :func:`ocr.fields.extract_fields` on them and
 writes ``<stem>.json`` in the extract contract (for the scorers) and ``<stem>.fields.json`` (values,
 confidences, sources, review reasons, held-back candidates). The pickles are a local cache of our own
 objects, read only by this script.
@@ -42,6 +43,7 @@ def cache(corpus: Path, out: Path) -> None:
 
     from ocr.engine import ocr_document
     from ocr.pages import load_document
+    from ocr.textlayer import read_text_layers, to_ocr_page
 
     out.mkdir(parents=True, exist_ok=True)
     for doc in _docs(corpus):
@@ -50,7 +52,21 @@ def cache(corpus: Path, out: Path) -> None:
         if dst.exists():
             continue
         t0 = time.monotonic()
-        results = ocr_document(load_document(doc), workers=2)
+        pages = load_document(doc)
+        layers = read_text_layers(doc.read_bytes()) if doc.suffix.lower() == ".pdf" else []
+        if len(layers) != len(pages):
+            layers = []  # as ocr.extract: pages and layers disagree, OCR them all
+        todo = [p for i, p in enumerate(pages) if not (layers and layers[i].usable)]
+        ocred = iter(ocr_document(todo, workers=2) if todo else [])
+        results = []
+        for i, page in enumerate(pages):
+            if layers and layers[i].usable:
+                ocr = to_ocr_page(
+                    layers[i], index=page.index, width_px=page.width, height_px=page.height, dpi=page.dpi
+                )
+                results.append((ocr, page.image))
+            else:
+                results.append(next(ocred))
         with dst.open("wb") as f:
             pickle.dump({"pages": [ocr for ocr, _ in results]}, f)
         np.savez_compressed(out / f"{stem}.img.npz", p0=results[0][1])
