@@ -194,7 +194,7 @@ def _lines_from_words(page: OcrPage) -> list[_Line]:
                 seg = []
             seg.append(cur)
         segments.append(_segment(seg, block, para))
-    segments.sort(key=lambda s: (s[0], s[1]))
+    segments = _rows_left_to_right(segments, med_h)
     out: list[_Line] = []
     para_ids: dict[tuple[int, int], int] = {}
     for _, _, key, text, words in segments:
@@ -209,8 +209,22 @@ def _segment(
 ) -> tuple[int, int, tuple[int, int], str, tuple[OcrWord, ...]]:
     top = min(w.top for w in ws)
     height = max(w.top + w.height for w in ws) - top
-    # Row position rounded to half a line so words of one visual row sort left to right.
     return top + height // 2, ws[0].left, (block, para), " ".join(w.text for w in ws), tuple(ws)
+
+
+def _rows_left_to_right(segments: list, med_h: float) -> list:  # noqa: ANN001 - _segment tuples
+    """Segments in reading order: by row, and left to right within a visual row. Segments whose
+    middles lie within half a line of a row's first one are on that row ("Quảng Ngãi," and
+    "tháng 01 năm 2025" around a handwritten day's blank: a taller "tháng" word must not put the
+    date before the place)."""
+    out: list = []
+    row: list = []
+    for seg in sorted(segments, key=lambda s: (s[0], s[1])):
+        if row and seg[0] - row[0][0] > 0.5 * med_h:
+            out += sorted(row, key=lambda s: s[1])
+            row = []
+        row.append(seg)
+    return out + sorted(row, key=lambda s: s[1])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -381,6 +395,9 @@ def _parse_header(lines: list[_Line]) -> _Header:
             parsed = _parse_date(text_after)
             if parsed is None and header.place is None and (so is not None or motto_idx is not None):
                 header.place = _parse_place_only(text_after)
+            if parsed is None and header.place is None and near:
+                nxt = head[i + 1] if i + 1 < len(head) else None
+                header.place = _place_before_blank(ln, text_after, nxt)
             if parsed is not None:
                 date_idx = i
                 header.date, header.place = parsed
@@ -573,6 +590,28 @@ def _parse_place_only(text: str) -> str | None:
     """The place of a "<place>, ngày …" line whose date digits could not be read."""
     m = re.search(r"^(?P<place>[^,]{2,40}),\s*ng\w{0,2}y\b", text)
     return _clean_place(m.group("place")) if m else None
+
+
+def _place_before_blank(line: _Line, text: str, nxt: _Line | None) -> str | None:
+    """ "Quảng Ngãi," | "tháng 01 năm 2025": the place of a date line whose "ngày …" was left blank
+    for a handwritten day, and OCR cut the line at the blank. The place stands alone, ending on
+    its comma, and the printed "tháng MM năm YYYY" follows on the same row, to its right."""
+    m = re.fullmatch(r"(?P<place>[^,]{2,40}),", text.strip())
+    if m is None or nxt is None or not line.words or not nxt.words:
+        return None
+    if not re.match(
+        r"^\W{0,2}(?:ng\w{0,2}y\W*)?th\w{1,4}\s*[0-9OoIl]{1,2}\s+n\w{1,3}\s*[0-9OoIl]{4}\b", nxt.text
+    ):
+        return None
+    h = statistics.median(w.height for w in (*line.words, *nxt.words))
+    right_of = min(w.left for w in nxt.words) > max(w.left + w.width for w in line.words)
+    if not right_of or abs(_middle(line.words) - _middle(nxt.words)) > 0.5 * h:
+        return None
+    return _clean_place(m.group("place"))
+
+
+def _middle(words: Sequence[OcrWord]) -> float:
+    return (min(w.top for w in words) + max(w.top + w.height for w in words)) / 2
 
 
 def _clean_place(text: str) -> str | None:

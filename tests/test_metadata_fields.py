@@ -874,3 +874,42 @@ def test_title_after_a_dash_speck_and_unknown_surname_read_unsurely() -> None:
     office: Row = [("CHỦ", 1440, 80, 95), ("TỊCH", 1530, 90, 95)]
     res = extract_fields([_page_from_rows(_signer_rows(office, name))])
     assert res.value("nguoi_ky") is None and res.candidates["nguoi_ky"] == "Xũ Đình Khánh"
+
+
+def test_date_line_cut_at_a_handwritten_days_blank_still_gives_its_place() -> None:
+    # "Quảng Ngãi, ngày 16 tháng 01 năm 2025" with "ngày 16" handwritten and unread: OCR cuts the
+    # line at the blank, and the taller "tháng" word puts its piece's middle a little higher.
+    rows = _header_rows([("86", 190, 60, 55), ("/QĐ-UBND", 280, 200, 55)])
+    rows[0] = [("ỦY", 100, 60, 96), ("BAN", 170, 90, 96), ("NHÂN", 270, 110, 96), ("DÂN", 390, 90, 96)]
+    rows[1] = [("TỈNH", 100, 90, 96), ("QUẢNG", 200, 130, 96), ("NGÃI", 340, 100, 96)]
+    rows[3] = [("Quảng", 1200, 120, 95), ("Ngãi,", 1330, 110, 93)] + [
+        ("tháng", 1750, 120, 96),
+        ("01", 1880, 45, 96),
+        ("năm", 1935, 90, 96),
+        ("2025", 2035, 100, 96),
+    ]
+    page = _page_from_rows(rows)
+    words = tuple(
+        dataclasses.replace(w, top=w.top - 4, height=w.height + 6) if w.text == "tháng" else w
+        for w in page.words
+    )
+    res = extract_fields([dataclasses.replace(page, words=words)])
+    assert res.value("dia_danh") == "Quảng Ngãi"
+    assert res.value("ngay_ban_hanh") is None
+    # Without the printed "tháng … năm …" to its right, a lone "Quảng Ngãi," is no date line.
+    rows[3] = rows[3][:2]
+    assert extract_fields([_page_from_rows(rows)]).value("dia_danh") is None
+
+
+def test_segments_of_one_row_read_left_to_right() -> None:
+    from ocr.metadata import _lines_from_words
+
+    words = (
+        OcrWord("Quảng", 1200, 100, 120, 40, 95, 1, 1, 1),
+        OcrWord("Ngãi,", 1330, 100, 110, 40, 95, 1, 1, 1),
+        OcrWord("tháng", 1750, 92, 120, 50, 95, 1, 1, 1),  # taller: its middle is higher
+        OcrWord("01", 1880, 100, 45, 40, 95, 1, 1, 1),
+        OcrWord("Căn", 200, 160, 80, 40, 95, 2, 1, 1),
+    )
+    page = OcrPage(index=0, width=2400, height=3400, dpi=300, words=words, text="", confidence=95)
+    assert [ln.text for ln in _lines_from_words(page)] == ["Quảng Ngãi,", "tháng 01", "Căn"]
