@@ -51,7 +51,7 @@ def reread_signer_zone(
     """
     if not ENABLED or image.ndim != 2 or not words:
         return None
-    zone = signer_zone(words, width=image.shape[1], height=image.shape[0], dpi=dpi)
+    zone = signer_zone(words, width=image.shape[1], height=image.shape[0], dpi=dpi, image=image)
     if zone is None:
         return None
     x0, y0, x1, y1 = zone
@@ -102,9 +102,10 @@ def ink_level(image: np.ndarray, words: list[OcrWord]) -> int:
 
 
 def signer_zone(
-    words: list[OcrWord], *, width: int, height: int, dpi: int
+    words: list[OcrWord], *, width: int, height: int, dpi: int, image: np.ndarray | None = None
 ) -> tuple[int, int, int, int] | None:
-    """``(x0, y0, x1, y1)`` of the signer block to read again, or None (no block, or clean)."""
+    """``(x0, y0, x1, y1)`` of the signer block to read again, or None (no block, or clean).
+    ``image`` (the OCR image) lets a block the first reading dropped whole be found by its ink."""
     from ocr import metadata as md
 
     page = OcrPage(index=0, width=width, height=height, dpi=dpi, words=tuple(words), text="", confidence=0.0)
@@ -114,7 +115,7 @@ def signer_zone(
     if _clean_signer(lines):
         return None
     h = statistics.median(w.height for w in words if w.height > 0) if words else 20
-    anchor = _anchor(lines, width, height)
+    anchor = _anchor(lines, width, height, image)
     if anchor is None:
         return None
     x0 = int(ZONE_LEFT * width)
@@ -138,11 +139,13 @@ def _clean_signer(lines: list) -> bool:  # noqa: ANN001 - md._Line
     return bool(confs) and min(confs) >= CLEAN_CONFIDENCE
 
 
-def _anchor(lines: list, width: int, height: int) -> float | None:  # noqa: ANN001 - md._Line
+def _anchor(lines: list, width: int, height: int, image: np.ndarray | None = None) -> float | None:  # noqa: ANN001
     """The top of the row the signer block starts on: the "Nơi nhận" line, else an authority
     (TM./KT./TL.) line in the right half, else, on a page whose text ends above its last
     quarter (a last page: a page of body runs to the bottom margin) and shows a name or a caps
-    line below it in the right half, the bottom of the last full-width line."""
+    line below it in the right half, the bottom of the last full-width line. Where the first
+    reading dropped the whole block (the seal and signature made Tesseract take it for a
+    picture), printed-dark ink in the right half below that line stands for it."""
     from ocr import metadata as md
     from ocr.vntext import match_key
 
@@ -172,9 +175,31 @@ def _anchor(lines: list, width: int, height: int) -> float | None:  # noqa: ANN0
     below = [
         ln for ln in lines if ln.words and top(ln) > bottom and min(w.left for w in ln.words) > 0.4 * width
     ]
-    if not any(md._name(ln.text) or md._is_upper_line(md._strip_trailing_junk(ln.text)) for ln in below):
+    h = statistics.median(w.height for w in last.words)
+    signer_below = any(
+        md._name(ln.text) or md._is_upper_line(md._strip_trailing_junk(ln.text)) for ln in below
+    )
+    if not signer_below and (below or not _unread_ink(image, width, int(bottom + 0.5 * h), h)):
         return None
-    return bottom + 0.5 * statistics.median(w.height for w in last.words)
+    return bottom + 0.5 * h
+
+
+UNREAD_INK_SHARE = 0.004  # of the zone's pixels: a title line, a name and a seal are well above it
+
+
+def _unread_ink(image: np.ndarray | None, width: int, top: int, h: float) -> bool:
+    """Whether the right half below ``top`` (a signer block's height) holds dark ink in rows of
+    printed text's height the first reading left without a word."""
+    if image is None or image.ndim != 2:
+        return False
+    zone = image[top : int(top + ZONE_BELOW * h), int(ZONE_LEFT * width) :]
+    if zone.size == 0:
+        return False
+    dark = zone < INK_LEVEL
+    if dark.mean() < UNREAD_INK_SHARE:
+        return False
+    rows = dark.sum(axis=1) > 0.02 * zone.shape[1]
+    return int(rows.sum()) >= 1.5 * h  # at least a line and a half of inked rows
 
 
 def merge_zone(

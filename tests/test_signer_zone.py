@@ -156,3 +156,18 @@ def test_two_readings_that_spell_a_name_differently_make_it_unsure() -> None:
     assert merged["Y"] == 89.0  # both readings agree: the surer one
     assert merged["Niề"] == sz.DISAGREE_CONFIDENCE  # "Niê" / "Niề": neither is sure
     assert merged["CHỦ"] == 70.0  # a caps title word: the office lexicon judges it
+
+
+def test_a_signer_block_the_first_reading_dropped_whole_is_found_by_its_ink() -> None:
+    # A certificate's last page: the body ends mid-page with no "Nơi nhận", and the seal and the
+    # signature made the page's layout analysis drop the title and the name (no word of them).
+    body = [_w("thường", 230 + 140 * j, 300 + 60 * i, line=i) for i in range(12) for j in range(9)]
+    blank = np.full((H, W), 255, np.uint8)
+    assert sz.signer_zone(body, width=W, height=H, dpi=200, image=blank) is None
+    inked = blank.copy()
+    inked[1100:1130, 1000:1400:2] = 20  # the title line
+    inked[1400:1430, 950:1450:2] = 20  # the name
+    zone = sz.signer_zone(body, width=W, height=H, dpi=200, image=inked)
+    assert zone is not None and zone[1] < 1100 and zone[3] > 1430
+    # Without the page image there is nothing to tell the block is there.
+    assert sz.signer_zone(body, width=W, height=H, dpi=200) is None
