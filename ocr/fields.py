@@ -367,8 +367,13 @@ def _build(
     if values.get("so_ky_hieu"):
         values["so_ky_hieu"] = _undouble(values["so_ky_hieu"], values.get("loai_van_ban"))
     if values.get("so_ky_hieu") and has_boxes and so_line is not None:
+        date = values.get("ngay_ban_hanh")
+        sure = conf.get("ngay_ban_hanh", 0.0) >= THRESHOLDS["ngay_ban_hanh"] and not handwritten.get(
+            "ngay_ban_hanh"
+        )
+        year = date.year if date and sure else None
         check = _notation_check(
-            values["so_ky_hieu"], values.get("loai_van_ban"), values.get("co_quan_ban_hanh")
+            values["so_ky_hieu"], values.get("loai_van_ban"), values.get("co_quan_ban_hanh"), year
         )
         shape = _token_shape(so_line, line_pages[0])
         if check == "invalid" or shape == "tall":
@@ -501,6 +506,9 @@ _DATE_FRAME = re.compile(
 
 NOTATION_FLOOR = 0.35  # below it even an agreeing ký hiệu token is too garbled to trust
 _AGENCY_CODES = {"uy ban nhan dan": "UBND", "hoi dong nhan dan": "HĐND"}
+# Before NĐ 110/2004 a People's Committee's ký hiệu ended "UB" ("157/QĐ-NĐ-UB", 1999); later, a
+# "UB" is "UBND" with letters lost.
+OLD_UB_BEFORE = 2005
 
 
 def _initials(name: str) -> set[str]:
@@ -508,7 +516,7 @@ def _initials(name: str) -> set[str]:
     HOẠCH" → PTCKH or TCKH (a Phòng's code often leaves out its P); a People's Committee → UBND."""
     key = match_key(name)
     for words, code in _AGENCY_CODES.items():
-        if key.startswith(words + " ") or key == words or key.startswith(code.lower() + " "):
+        if key.startswith(words + " ") or key == words or key.startswith(match_key(code) + " "):
             return {code}
     letters = [
         w[0] for w in normalize_lookalikes(name).upper().split() if w[0].isalpha() and match_key(w) != "va"
@@ -527,15 +535,20 @@ def _edit1(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
-def _notation_check(so_ky_hieu: str, doc_type: str | None, agency: str | None) -> str:
+def _notation_check(
+    so_ky_hieu: str, doc_type: str | None, agency: str | None, year: int | None = None
+) -> str:
     """ "agree": the type part names the printed type (or a công văn starts with its agency) and
     the agency part is the agency's code; "invalid": a piece no ký hiệu has (one letter, "UBNB",
-    "QĐĐ", the agency code with a letter more or less); "unknown" otherwise."""
+    "QĐĐ", the agency code with a letter more or less); "unknown" otherwise. ``year``: the issue
+    year, where read (a People's Committee's code was "UB" before :data:`OLD_UB_BEFORE`)."""
     code = normalize_lookalikes(so_ky_hieu.split("/", 1)[1]) if "/" in so_ky_hieu else ""
     pieces = [p.upper() for p in re.split(r"[-/]", code) if p and not p.isdigit()]
     if not pieces:
         return "invalid"
     codes = _initials(agency) if agency else set()
+    if "UBND" in codes and year is not None and year < OLD_UB_BEFORE:
+        codes.add("UB")
     types = {k.upper() for k in NOTATION_TYPES}
     for p in pieces:
         if len(p) < 2:
@@ -593,9 +606,11 @@ def _token_shape(so_line: md._Line, page: Sequence[md._Line]) -> str | None:
     if ref <= 0:
         return None
     ratio = tok.height / ref
-    if ratio > 1.25:
+    # A "Q" hangs its tail below the line ("157/ QĐ-NĐ-UB" stands 1.24 times its "Số:"): room for it.
+    tail = 0.1 if "Q" in tok.text else 0.0
+    if ratio > 1.25 + tail:
         return "tall"
-    return "normal" if low <= ratio <= 1.2 else None
+    return "normal" if low <= ratio <= 1.2 + tail else None
 
 
 def _name_confirmed(
