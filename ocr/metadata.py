@@ -393,11 +393,11 @@ def _parse_header(lines: list[_Line]) -> _Header:
         near = [x for x in (so_idx, motto_idx) if x is not None]
         if date_idx is None and (not near or i <= min(near) + 8):
             parsed = _parse_date(text_after)
-            if parsed is None and header.place is None and (so is not None or motto_idx is not None):
-                header.place = _parse_place_only(text_after)
-            if parsed is None and header.place is None and near:
+            # The place of a date line whose day was not read: on the Số line's row or, within
+            # the header band (under the Số line or the motto), on a line of its own.
+            if parsed is None and header.place is None and (so is not None or near):
                 nxt = head[i + 1] if i + 1 < len(head) else None
-                header.place = _place_before_blank(ln, text_after, nxt)
+                header.place = _parse_place_only(text_after) or _place_before_blank(ln, text_after, nxt)
             if parsed is not None:
                 date_idx = i
                 header.date, header.place = parsed

@@ -952,3 +952,17 @@ def test_q_tail_below_the_line_is_no_speck_on_the_notation() -> None:
     )
     res = extract_fields([dataclasses.replace(page, words=words)])
     assert res.value("so_ky_hieu") is None and res.candidates["so_ky_hieu"] == "157/CT-NĐ-UB"
+
+
+def test_place_of_a_date_line_whose_day_was_lost_under_the_so_line() -> None:
+    # "Thuận An, ngày [18, lost in a speck]" and "tháng 7 năm 2015" read as two lines, the motto
+    # not read whole: the place still comes from the line under the Số line.
+    rows = _header_rows([("374/QĐ-UBND", 180, 240, 95)])
+    rows[1] = [("XÃ", 100, 50, 96), ("THUẬN", 160, 130, 96), ("AN", 300, 50, 96)]
+    rows[3] = [("Thuận", 1200, 120, 96), ("An,", 1330, 60, 96), ("ngày", 1400, 90, 96)]
+    rows.insert(
+        4, [("tháng", 1750, 120, 96), ("7", 1880, 25, 96), ("năm", 1915, 90, 96), ("2015", 2015, 100, 96)]
+    )
+    res = extract_fields([_page_from_rows(rows)])
+    assert res.value("dia_danh") == "Thuận An"
+    assert res.value("ngay_ban_hanh") is None
