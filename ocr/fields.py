@@ -294,7 +294,7 @@ def _build(
         ):
             conf["nguoi_ky"] = min(conf["nguoi_ky"], 0.6)
     if values.get("chuc_vu_nguoi_ky") is None:
-        deputy = _deputy_after_kt(last)
+        deputy = _deputy_after_kt(last) or (_head_after_tm(last) if has_boxes else None)
         if deputy is not None:
             values["chuc_vu_nguoi_ky"], conf["chuc_vu_nguoi_ky"] = deputy
     elif has_boxes and _office_on_axis(parsed):
@@ -845,6 +845,63 @@ def _deputy_after_kt(lines: list[md._Line]) -> tuple[str, float] | None:
                 c = min(words) if words else TEXT_CONFIDENCE
                 return deputy, min(c, 0.85)
         return None
+    return None
+
+
+# The head who signs for (thay mặt) a collective body (NĐ 30/2020): "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH".
+_HEADS = {"ỦY BAN NHÂN DÂN": "CHỦ TỊCH", "HỘI ĐỒNG NHÂN DÂN": "CHỦ TỊCH"}
+HEAD_EDGE_TOLERANCE = 0.5  # line heights; "KT. CHỦ TỊCH" or "PHÓ CHỦ TỊCH" ends 1.3 further right
+
+
+def _head_after_tm(lines: list[md._Line]) -> tuple[str, float] | None:
+    """ "TM. ỦY BAN NHÂN DÂN" read cleanly, and right under it a caps fragment ending like the
+    head's title ("TỊCH": the seal ate "CHỦ"), whose right end is where that title, centred on the
+    block's axis, ends: the head signs. A deputy's lines ("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH") are
+    longer and end further right, and a title line read below the fragment means a longer chain."""
+    tail = md.signer_tail(lines)
+    for i, ln in enumerate(tail):
+        m = _AUTH.match(md._right_part(ln.text))
+        if not m or m.group(1) != "TM" or not ln.words:
+            continue
+        hit = best_phrase(md._strip_junk(m.group(2)), tuple(_HEADS), 0.9)
+        if hit is None or len(tail) <= i + 1:
+            return None
+        head = _HEADS[hit[0]]
+        right = md._right_part(ln.text).split()
+        tm_words = [w for w in ln.words if w.text in right]
+        if not tm_words or min(w.confidence for w in tm_words) < 85:
+            return None
+        h = statistics.median(w.height for w in tm_words)
+        x0, x1 = min(w.left for w in tm_words), max(w.left + w.width for w in tm_words)
+        per_char = (x1 - x0) / max(1, len(" ".join(w.text for w in tm_words)))
+        axis = (x0 + x1) / 2
+        bottom = max(w.top + w.height for w in tm_words)
+        # The signer column's lines below (raw OCR interleaves the "Nơi nhận" items with them).
+        column = [
+            [w for w in later.words if w.left >= x0 - 2 * h and sum(c.isalpha() for c in w.text) >= 2]
+            for later in tail[i + 1 :]
+        ]
+        column = [ws for ws in column if ws]
+        if not column:
+            return None
+        frag = column[0]
+        text = " ".join(w.text for w in frag)
+        key = match_key(text).replace(" ", "")
+        if not (
+            is_upper_text(text, 0.9) and len(key) >= 4 and match_key(head).replace(" ", "").endswith(key)
+        ):
+            return None
+        if max(w.top + w.height for w in frag) - bottom > 2.8 * h:
+            return None  # not the next line: a line between them was lost
+        expected = axis + per_char * len(head) / 2
+        if abs(max(w.left + w.width for w in frag) - expected) > HEAD_EDGE_TOLERANCE * h:
+            return None
+        for ws in column[1:]:
+            later = " ".join(w.text for w in ws)
+            if _AUTH.match(later) or md._office(later) or md._holds_office(later):
+                return None  # another title line follows: the chain is longer than TM + head
+        c = min(w.confidence for w in (*tm_words, *frag)) / 100
+        return head, min(c, 0.85)
     return None
 
 

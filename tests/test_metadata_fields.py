@@ -966,3 +966,28 @@ def test_place_of_a_date_line_whose_day_was_lost_under_the_so_line() -> None:
     res = extract_fields([_page_from_rows(rows)])
     assert res.value("dia_danh") == "Thuận An"
     assert res.value("ngay_ban_hanh") is None
+
+
+def _tm_rows(fragment: list[tuple[str, int, int, float]], gap_rows: int = 0) -> list[Row]:
+    tm = [("TM.", 1000, 66, 95), ("ỦY", 1076, 50, 96), ("BAN", 1136, 74, 96), ("NHÂN", 1220, 104, 96)]
+    tm.append(("DÂN", 1334, 76, 96))  # the block's axis: x 1205, 21.6 px a character
+    name = [("Nguyễn", 1025, 130, 96), ("Quang", 1165, 110, 96), ("Mạnh", 1285, 100, 96)]
+    body = [("Nơi", 200, 60, 96), ("nhận:", 270, 90, 96)]
+    return [body, tm, *[[]] * gap_rows, fragment, [], [], [], name]
+
+
+def test_head_inferred_under_tm_when_the_seal_ate_the_start_of_the_title() -> None:
+    # "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH" with "CHỦ" lost under the seal: "TỊCH" ends where the
+    # head's title, centred on the block's axis, ends (x 1291).
+    res = extract_fields([_page_from_rows(_tm_rows([("TỊCH", 1200, 91, 96)]))])
+    assert res.value("chuc_vu_nguoi_ky") == "CHỦ TỊCH"
+    # Ending where "KT. CHỦ TỊCH" would (x 1334): a deputy signs, whose title line was lost.
+    res = extract_fields([_page_from_rows(_tm_rows([("TỊCH", 1243, 91, 96)]))])
+    assert res.value("chuc_vu_nguoi_ky") is None
+    # Two lines under the TM. line: a line between them ("KT. CHỦ TỊCH") was lost.
+    res = extract_fields([_page_from_rows(_tm_rows([("TỊCH", 1200, 91, 96)], gap_rows=1))])
+    assert res.value("chuc_vu_nguoi_ky") is None
+    # An authority line read under the fragment: the chain is longer than TM. + head.
+    rows = _tm_rows([("TỊCH", 1200, 91, 96)])
+    rows[3] = [("KT.", 1080, 60, 90), ("CHỦ", 1150, 80, 90), ("TỊCH", 1240, 91, 90)]
+    assert extract_fields([_page_from_rows(rows)]).value("chuc_vu_nguoi_ky") is None
