@@ -366,6 +366,9 @@ def _build(
     # with the page is trusted over that word confidence.
     if values.get("so_ky_hieu"):
         values["so_ky_hieu"] = _undouble(values["so_ky_hieu"], values.get("loai_van_ban"))
+        agency = values.get("co_quan_ban_hanh")
+        if agency and conf.get("co_quan_ban_hanh", 0.0) >= THRESHOLDS["co_quan_ban_hanh"]:
+            values["so_ky_hieu"] = _undouble_agency(values["so_ky_hieu"], agency)
     if values.get("so_ky_hieu") and has_boxes and so_line is not None:
         date = values.get("ngay_ban_hanh")
         sure = conf.get("ngay_ban_hanh", 0.0) >= THRESHOLDS["ngay_ban_hanh"] and not handwritten.get(
@@ -565,6 +568,24 @@ def _notation_check(
         implied is not None and doc_type is not None and match_key(implied) == match_key(doc_type)
     ) or (cong_van and pieces[0] in codes)
     return "agree" if type_ok and any(p in codes for p in pieces) else "unknown"
+
+
+def _undouble_agency(so_ky_hieu: str, agency: str) -> str:
+    """ "01/GM-SVHTTTDL" → "01/GM-SVHTTDL": a letter of the agency part read once too often, where
+    taking it out gives the code of the agency the block names, read surely (two readings agree)."""
+    if "/" not in so_ky_hieu:
+        return so_ky_hieu
+    head, code = so_ky_hieu.split("/", 1)
+    codes = _initials(agency)
+    pieces = re.split(r"([-/])", code)
+    for i, p in enumerate(pieces):
+        key = normalize_lookalikes(p).upper()
+        if len(key) < 4 or key in codes or key in {k.upper() for k in NOTATION_TYPES}:
+            continue
+        for j in range(1, len(key)):
+            if key[j] == key[j - 1] and key[:j] + key[j + 1 :] in codes:
+                return f"{head}/{''.join([*pieces[:i], key[:j] + key[j + 1 :], *pieces[i + 1 :]])}"
+    return so_ky_hieu
 
 
 def _undouble(so_ky_hieu: str, doc_type: str | None) -> str:

@@ -991,3 +991,26 @@ def test_head_inferred_under_tm_when_the_seal_ate_the_start_of_the_title() -> No
     rows = _tm_rows([("TỊCH", 1200, 91, 96)])
     rows[3] = [("KT.", 1080, 60, 90), ("CHỦ", 1150, 80, 90), ("TỊCH", 1240, 91, 90)]
     assert extract_fields([_page_from_rows(rows)]).value("chuc_vu_nguoi_ky") is None
+
+
+def test_agency_code_letter_read_twice_is_undone_where_the_sure_agency_names_the_code() -> None:
+    from ocr.fields import _undouble_agency
+
+    agency = "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH"
+    assert _undouble_agency("01/GM-SVHTTTDL", agency) == "01/GM-SVHTTDL"
+    assert _undouble_agency("01/GM-SVHTTDL", agency) == "01/GM-SVHTTDL"  # already the code
+    assert _undouble_agency("01/GM-SVHTTTDL", "SỞ TƯ PHÁP") == "01/GM-SVHTTTDL"  # no code to agree
+    assert _undouble_agency("01/GM-SVHTDL", agency) == "01/GM-SVHTDL"  # a lost letter is not restored
+    rows = [
+        [("UBND", 100, 110, 96), ("TỈNH", 220, 90, 96), ("KON", 320, 80, 96), ("TUM", 410, 80, 96)],
+        [("SỞ", 100, 50, 96), ("VĂN", 160, 80, 96), ("HÓA,", 250, 90, 96), ("THỂ", 350, 80, 96)]
+        + [("THAO", 440, 100, 96), ("VÀ", 550, 50, 96), ("DU", 610, 50, 96), ("LỊCH", 670, 90, 96)],
+        [("Số:", 100, 70, 93), ("01/GM-SVHTTTDL", 180, 300, 61)],
+        [("Kon", 1200, 80, 96), ("Tum,", 1290, 90, 96), ("ngày", 1390, 90, 96), ("05", 1490, 50, 96)]
+        + [("tháng", 1550, 110, 96), ("3", 1670, 25, 96), ("năm", 1705, 80, 96), ("2024", 1795, 90, 96)],
+        [("GIẤY", 1000, 100, 96), ("MỜI", 1110, 90, 96)],
+        [("Dự", 900, 50, 96), ("hội", 960, 60, 96), ("nghị", 1030, 80, 96), ("tổng", 1120, 80, 96)],
+    ]
+    res = extract_fields([_page_from_rows(rows)])
+    assert res.value("co_quan_ban_hanh") == agency
+    assert res.value("so_ky_hieu") == "01/GM-SVHTTDL"
