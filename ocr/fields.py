@@ -905,25 +905,52 @@ def _head_after_tm(lines: list[md._Line]) -> tuple[str, float] | None:
         column = [ws for ws in column if ws]
         if not column:
             return None
+        geometry = (match_key(head).replace(" ", ""), axis, per_char, h)
         frag = column[0]
-        text = " ".join(w.text for w in frag)
-        key = match_key(text).replace(" ", "")
-        if not (
-            is_upper_text(text, 0.9) and len(key) >= 4 and match_key(head).replace(" ", "").endswith(key)
+        if _ends_like(frag, head, bottom, geometry):
+            if _more_titles(column[1:]):
+                return None
+            c = min(w.confidence for w in (*tm_words, *frag)) / 100
+            return head, min(c, 0.85)
+        # The head's title read twice, each line ending where "KT. CHỦ TỊCH" and then "PHÓ CHỦ
+        # TỊCH" end: the seal ate both prefixes of the deputy's chain (who signs for the head).
+        deputy = "PHÓ " + head
+        if (
+            deputy in md.OFFICES
+            and len(column) >= 2
+            and _ends_like(frag, "KT. " + head, bottom, geometry)
+            and _ends_like(column[1], deputy, max(w.top + w.height for w in frag), geometry)
+            and not _more_titles(column[2:])
         ):
-            return None
-        if max(w.top + w.height for w in frag) - bottom > 2.8 * h:
-            return None  # not the next line: a line between them was lost
-        expected = axis + per_char * len(head) / 2
-        if abs(max(w.left + w.width for w in frag) - expected) > HEAD_EDGE_TOLERANCE * h:
-            return None
-        for ws in column[1:]:
-            later = " ".join(w.text for w in ws)
-            if _AUTH.match(later) or md._office(later) or md._holds_office(later):
-                return None  # another title line follows: the chain is longer than TM + head
-        c = min(w.confidence for w in (*tm_words, *frag)) / 100
-        return head, min(c, 0.85)
+            c = min(w.confidence for w in (*tm_words, *frag, *column[1])) / 100
+            return deputy, min(c, 0.85)
+        return None
     return None
+
+
+def _ends_like(
+    ws: list[OcrWord], title: str, above: float, geometry: tuple[str, float, float, float]
+) -> bool:
+    """A caps fragment of the head's title (key ``geometry[0]``) on the next line below ``above``,
+    ending where the whole ``title``, centred on the block's axis, ends."""
+    head_key, axis, per_char, h = geometry
+    text = " ".join(w.text for w in ws)
+    key = match_key(text).replace(" ", "")
+    if not (is_upper_text(text, 0.9) and len(key) >= 4 and head_key.endswith(key)):
+        return False
+    if max(w.top + w.height for w in ws) - above > 2.8 * h:
+        return False  # not the next line: a line between them was lost
+    expected = axis + per_char * len(title) / 2
+    return abs(max(w.left + w.width for w in ws) - expected) <= HEAD_EDGE_TOLERANCE * h
+
+
+def _more_titles(rest: list[list[OcrWord]]) -> bool:
+    """Whether a title line follows (the chain is longer than the one matched)."""
+    for ws in rest:
+        later = " ".join(w.text for w in ws)
+        if _AUTH.match(later) or md._office(later) or md._holds_office(later):
+            return True
+    return False
 
 
 def _recipients(lines: list[md._Line]) -> tuple[tuple[str, ...], list[md._Line]]:

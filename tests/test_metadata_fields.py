@@ -993,6 +993,25 @@ def test_head_inferred_under_tm_when_the_seal_ate_the_start_of_the_title() -> No
     assert extract_fields([_page_from_rows(rows)]).value("chuc_vu_nguoi_ky") is None
 
 
+def test_deputy_inferred_under_tm_when_the_seal_ate_both_prefixes() -> None:
+    # "TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH" read as "CHỦ TỊCH" twice: each line
+    # ends where the 12-character line, centred on the axis (x 1205), ends (x 1335).
+    kt = [("CHỦ", 1160, 80, 95), ("TỊCH", 1250, 84, 95)]
+    pho = [("CHỦ", 1162, 80, 95), ("TỊCH", 1252, 84, 90)]
+    rows = _tm_rows(kt)
+    rows.insert(3, pho)
+    assert extract_fields([_page_from_rows(rows)]).value("chuc_vu_nguoi_ky") == "PHÓ CHỦ TỊCH"
+    # The second line ending where "CHỦ TỊCH" alone would (x 1291): not the deputy's chain.
+    rows[3] = [("CHỦ", 1118, 80, 95), ("TỊCH", 1208, 84, 90)]
+    assert extract_fields([_page_from_rows(rows)]).value("chuc_vu_nguoi_ky") is None
+    # Only one line, ending like "KT. CHỦ TỊCH": the deputy's own line was lost, no office.
+    assert extract_fields([_page_from_rows(_tm_rows(kt))]).value("chuc_vu_nguoi_ky") is None
+    # A line between the TM. line and the first fragment was lost.
+    rows = _tm_rows(kt, gap_rows=1)
+    rows.insert(4, pho)
+    assert extract_fields([_page_from_rows(rows)]).value("chuc_vu_nguoi_ky") is None
+
+
 def test_agency_code_letter_read_twice_is_undone_where_the_sure_agency_names_the_code() -> None:
     from ocr.fields import _undouble_agency
 
