@@ -54,6 +54,20 @@ def _settings(**overrides: Any) -> Any:
     return settings
 
 
+def _extract_settings() -> Any:
+    """Settings for ``extract``: validated as for every command, without the Prefect
+    environment and the runtime's ledger/storage imports (nothing is archived)."""
+    from pydantic import ValidationError
+
+    from schemas.settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        err.print(f"[red]Configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
 def _progress(total: int, what: str) -> Progress:
     return Progress(
         TextColumn(f"[bold]{what}"),
@@ -182,7 +196,11 @@ def extract(
 
     Writes DIR/<DOC stem>.json as {"text": pages joined by \\f, "metadata": {...}, "pages": N}.
     """
-    settings = _settings()
+    settings = _extract_settings()
+    from ocr.engine import start_workers
+
+    # The workers import and load the model while this process opens the first document.
+    start_workers(workers, settings.ocr_lang)
     from ocr.extract import ocr_documents
     from ocr.pages import iter_document
 

@@ -7,6 +7,7 @@ process that holds locks can deadlock.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import multiprocessing
 import os
@@ -21,7 +22,6 @@ import numpy as np
 from ocr import tesseract
 from ocr.pages import PageImage
 from ocr.preprocess import ink_gray, is_blank, prepare
-from ocr.searchable_pdf import encode_page_image
 from ocr.signer_zone import page_text, reread_signer_zone
 from schemas.documents import OcrPage, OcrWord
 from schemas.errors import OcrError, SohoaError
@@ -112,6 +112,10 @@ def ocr_page_encoded(
     ocr, display = ocr_page(page, lang=lang, timeout_s=timeout_s, display=encode)
     if not encode:
         return ocr, b"", ""
+    # Imported here: a worker of ``sohoa extract`` never encodes, and pypdf & co. cost every
+    # worker process a tenth of a CPU second to import.
+    from ocr.searchable_pdf import encode_page_image
+
     untouched = ocr.rotation == 0 and abs(ocr.skew) < 1e-6
     original = page.encoded if untouched else None
     data, fmt = encode_page_image(
@@ -237,9 +241,30 @@ def _pool(n: int) -> ProcessPoolExecutor:
             _POOL[1].shutdown(wait=False, cancel_futures=True)
             _POOL = None
         if _POOL is None:
+            # A spawned worker imports numpy before its initializer runs: OpenBLAS would start a
+            # thread per core in each worker (idle, but woken and spinning on every BLAS call).
+            for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+                os.environ.setdefault(var, "1")
             ctx = multiprocessing.get_context("spawn")
             _POOL = (n, ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_init))
         return _POOL[1]
+
+
+def start_workers(workers: int = 0, lang: str = "vie") -> None:
+    """Start the OCR worker processes now and have each load Tesseract's ``lang`` model, so
+    that happens while the caller still opens its first document (the workers would otherwise
+    start only when the first pages are handed out). Nothing happens for a serial run."""
+    n = workers or os.cpu_count() or 1
+    if n <= 1:
+        return
+    pool = _pool(n)
+    for _ in range(n):  # one task each on a fresh pool: the executor starts a process per task
+        pool.submit(_warm, lang)
+
+
+def _warm(lang: str) -> None:
+    with contextlib.suppress(SohoaError):  # reported where a page needs it
+        tesseract.warm(lang)
 
 
 def _worker_init() -> None:

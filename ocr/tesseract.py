@@ -96,6 +96,13 @@ def check_tesseract(lang: str = "vie") -> None:
         raise OcrUnavailable(f"missing Tesseract language data: {', '.join(missing)}")
 
 
+def warm(lang: str = "vie") -> None:
+    """Load ``lang``'s model in this process and thread now (a worker's first page then does
+    not wait for it); the command-line fallback has nothing to load."""
+    _single_thread()
+    _capi(lang)
+
+
 def detect_orientation(image: np.ndarray, *, timeout_s: int = 60) -> tuple[int, float]:
     """Tesseract OSD: the clockwise rotation (0/90/180/270) that makes the page upright, and
     its confidence. Pages with too little text make OSD fail; that reads as (0, 0.0)."""
