@@ -293,15 +293,23 @@ def _build(
             and conf["nguoi_ky"] < UNKNOWN_SURNAME_CONFIDENCE
         ):
             conf["nguoi_ky"] = min(conf["nguoi_ky"], 0.6)
-    if values.get("chuc_vu_nguoi_ky") is None:
-        deputy = _deputy_after_kt(last) or (_head_after_tm(last) if has_boxes else None)
-        if deputy is not None:
-            values["chuc_vu_nguoi_ky"], conf["chuc_vu_nguoi_ky"] = deputy
-    elif has_boxes and _office_on_axis(parsed):
+    office = values.get("chuc_vu_nguoi_ky")
+    if office is None or conf["chuc_vu_nguoi_ky"] < THRESHOLDS["chuc_vu_nguoi_ky"]:
+        # The block's structure names the office where its line was read in part (or, unsurely,
+        # as the same office: "+92 Ý /⁄@y,Y) TỊCH" under "TM. ỦY BAN NHÂN DÂN").
+        inferred = _deputy_after_kt(last) or (_head_after_tm(last) if has_boxes else None)
+        if inferred is not None and office in (None, inferred[0]):
+            values["chuc_vu_nguoi_ky"] = inferred[0]
+            conf["chuc_vu_nguoi_ky"] = max(conf["chuc_vu_nguoi_ky"], inferred[1])
+    if office is not None and has_boxes and _office_on_axis(parsed):
         # An office name from the lexicon, on the signer block's axis (no word of it lost) and in
         # a consistent authority chain: a tone mark misread under the seal ("CHỪ TỊCH") does not
         # make it doubtful.
         conf["chuc_vu_nguoi_ky"] = max(conf["chuc_vu_nguoi_ky"], OFFICE_ON_AXIS_CONFIDENCE)
+    elif office is not None and has_boxes:
+        near = _office_one_letter_off(parsed, last)
+        if near is not None:
+            conf["chuc_vu_nguoi_ky"] = max(conf["chuc_vu_nguoi_ky"], near)
     # Free text with a word no Vietnamese spelling allows holds an OCR error somewhere.
     for key in ("trich_yeu", "nguoi_ky", "dia_danh", "co_quan_ban_hanh", "co_quan_chu_quan"):
         text = values.get(key) or ""
@@ -842,6 +850,38 @@ def _office_on_axis(parsed: md._Parsed) -> bool:
     return md.signer_axis_offset(o_lines[-1], n_lines[-1], office, name) <= OFFICE_AXIS_TOLERANCE
 
 
+NEAR_OFFICE_WORD_CONFIDENCE = 80.0
+
+
+def _office_one_letter_off(parsed: md._Parsed, last: list[md._Line]) -> float | None:
+    """The confidence of an office read with one letter wrong under the seal ("CHƯYỊCH" for
+    "CHỦ TỊCH", its space lost), or None. It counts as read when the line's letters are the
+    office's but for one, its words are read surely, and it is centred on the name's axis: a
+    title that lost a word ("PHÓ" of "PHÓ CHỦ TỊCH") sits off it, and no two offices of the
+    lexicon are one letter apart."""
+    office, name = parsed.values.get("chuc_vu_nguoi_ky"), parsed.values.get("nguoi_ky")
+    n_lines = parsed.lines.get("nguoi_ky")
+    if not (office and name and n_lines and n_lines[-1].words) or parsed.lines.get("chuc_vu_nguoi_ky"):
+        return None
+    okey = re.sub(r"[^a-z]", "", strip_accents(match_key(office)).replace("đ", "d"))
+    for ln in md.signer_tail(last):
+        right = md._right_part(ln.text)
+        if not right or md._office(right) != office:
+            continue
+        tokens = right.split()
+        words = [w for w in ln.words if w.text in tokens]
+        key = re.sub(r"[^a-z]", "", strip_accents(match_key(right)).replace("đ", "d"))
+        if not words or not (key == okey or _edit1(key, okey)):
+            return None
+        if min(w.confidence for w in words) < NEAR_OFFICE_WORD_CONFIDENCE:
+            return None
+        line = md._Line(right, ln.para, tuple(words))
+        if md.signer_axis_offset(line, n_lines[-1], right, name) > OFFICE_AXIS_TOLERANCE:
+            return None
+        return min(min(w.confidence for w in words) / 100, OFFICE_ON_AXIS_CONFIDENCE)
+    return None
+
+
 def _deputy_after_kt(lines: list[md._Line]) -> tuple[str, float] | None:
     """ "KT. CHỦ TỊCH" read cleanly, then a caps fragment ending like "PHÓ CHỦ TỊCH" ("Ủ TỊCH", the
     seal ate the rest): who signs for (ký thay) a head is that head's deputy (NĐ 30/2020)."""
@@ -871,6 +911,7 @@ def _deputy_after_kt(lines: list[md._Line]) -> tuple[str, float] | None:
 
 # The head who signs for (thay mặt) a collective body (NĐ 30/2020): "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH".
 _HEADS = {"ỦY BAN NHÂN DÂN": "CHỦ TỊCH", "HỘI ĐỒNG NHÂN DÂN": "CHỦ TỊCH"}
+JUNK_WORD_CONFIDENCE = 50.0  # a word before a title fragment read less surely is the seal's
 HEAD_EDGE_TOLERANCE = 0.5  # line heights; "KT. CHỦ TỊCH" or "PHÓ CHỦ TỊCH" ends 1.3 further right
 
 
@@ -906,8 +947,8 @@ def _head_after_tm(lines: list[md._Line]) -> tuple[str, float] | None:
         if not column:
             return None
         geometry = (match_key(head).replace(" ", ""), axis, per_char, h)
-        frag = column[0]
-        if _ends_like(frag, head, bottom, geometry):
+        frag = _ends_like(column[0], head, bottom, geometry)
+        if frag:
             if _more_titles(column[1:]):
                 return None
             c = min(w.confidence for w in (*tm_words, *frag)) / 100
@@ -915,14 +956,12 @@ def _head_after_tm(lines: list[md._Line]) -> tuple[str, float] | None:
         # The head's title read twice, each line ending where "KT. CHỦ TỊCH" and then "PHÓ CHỦ
         # TỊCH" end: the seal ate both prefixes of the deputy's chain (who signs for the head).
         deputy = "PHÓ " + head
-        if (
-            deputy in md.OFFICES
-            and len(column) >= 2
-            and _ends_like(frag, "KT. " + head, bottom, geometry)
-            and _ends_like(column[1], deputy, max(w.top + w.height for w in frag), geometry)
-            and not _more_titles(column[2:])
-        ):
-            c = min(w.confidence for w in (*tm_words, *frag, *column[1])) / 100
+        if deputy not in md.OFFICES or len(column) < 2:
+            return None
+        first = _ends_like(column[0], "KT. " + head, bottom, geometry)
+        second = first and _ends_like(column[1], deputy, max(w.top + w.height for w in first), geometry)
+        if first and second and not _more_titles(column[2:]):
+            c = min(w.confidence for w in (*tm_words, *first, *second)) / 100
             return deputy, min(c, 0.85)
         return None
     return None
@@ -930,18 +969,27 @@ def _head_after_tm(lines: list[md._Line]) -> tuple[str, float] | None:
 
 def _ends_like(
     ws: list[OcrWord], title: str, above: float, geometry: tuple[str, float, float, float]
-) -> bool:
+) -> list[OcrWord] | None:
     """A caps fragment of the head's title (key ``geometry[0]``) on the next line below ``above``,
-    ending where the whole ``title``, centred on the block's axis, ends."""
+    ending where the whole ``title``, centred on the block's axis, ends. Unsure words before it
+    ("+92 Ý TỊCH": the seal's ring letters over the title's start) are no part of it."""
     head_key, axis, per_char, h = geometry
-    text = " ".join(w.text for w in ws)
-    key = match_key(text).replace(" ", "")
-    if not (is_upper_text(text, 0.9) and len(key) >= 4 and head_key.endswith(key)):
-        return False
-    if max(w.top + w.height for w in ws) - above > 2.8 * h:
-        return False  # not the next line: a line between them was lost
+    for start in range(len(ws)):
+        if start and ws[start - 1].confidence >= JUNK_WORD_CONFIDENCE:
+            return None
+        text = " ".join(w.text for w in ws[start:])
+        key = match_key(text).replace(" ", "")
+        if is_upper_text(text, 0.9) and len(key) >= 4 and head_key.endswith(key):
+            break
+    else:
+        return None
+    frag = ws[start:]
+    if max(w.top + w.height for w in frag) - above > 2.8 * h:
+        return None  # not the next line: a line between them was lost
     expected = axis + per_char * len(title) / 2
-    return abs(max(w.left + w.width for w in ws) - expected) <= HEAD_EDGE_TOLERANCE * h
+    if abs(max(w.left + w.width for w in frag) - expected) > HEAD_EDGE_TOLERANCE * h:
+        return None
+    return frag
 
 
 def _more_titles(rest: list[list[OcrWord]]) -> bool:

@@ -1012,6 +1012,36 @@ def test_deputy_inferred_under_tm_when_the_seal_ate_both_prefixes() -> None:
     assert extract_fields([_page_from_rows(rows)]).value("chuc_vu_nguoi_ky") is None
 
 
+def test_head_fragment_after_unsure_ring_letters_under_tm() -> None:
+    # The seal's ring letters read before "TỊCH" on its row, unsurely: not part of the title.
+    junk = [("+92", 1080, 60, 45), ("Ý", 1150, 12, 24), ("TỊCH", 1200, 91, 96)]
+    res = extract_fields([_page_from_rows(_tm_rows(junk))])
+    assert res.value("chuc_vu_nguoi_ky") == "CHỦ TỊCH"
+    # A word read surely before it is a word of the title line: the title is not known.
+    sure = [("PHÓ", 1080, 60, 90), ("Ý", 1150, 12, 24), ("TỊCH", 1200, 91, 96)]
+    assert extract_fields([_page_from_rows(_tm_rows(sure))]).value("chuc_vu_nguoi_ky") is None
+
+
+def _office_rows(office: tuple[str, int, int, float]) -> list[list[tuple[str, int, int, float]]]:
+    name = [("Bùi", 1000, 70, 96), ("Hồng", 1090, 100, 96), ("Yến", 1210, 80, 96)]  # axis x 1145
+    return [[("Nơi", 200, 60, 96), ("nhận:", 270, 90, 96)], [office], [], [], [], name]
+
+
+def test_office_read_one_letter_off_on_the_axis_is_filed() -> None:
+    # "CHƯYỊCH": "CHỦ TỊCH" with one letter and the space lost under the seal's ring, read surely
+    # and centred on the name's axis.
+    res = extract_fields([_page_from_rows(_office_rows(("CHƯYỊCH", 1055, 180, 84)))])
+    assert res.value("chuc_vu_nguoi_ky") == "CHỦ TỊCH"
+    # Off the axis (a word of the title may be lost), or unsure: held back.
+    res = extract_fields([_page_from_rows(_office_rows(("CHƯYỊCH", 1115, 180, 84)))])
+    assert res.value("chuc_vu_nguoi_ky") is None
+    res = extract_fields([_page_from_rows(_office_rows(("CHƯYỊCH", 1055, 180, 70)))])
+    assert res.value("chuc_vu_nguoi_ky") is None
+    # Two letters off: not the office.
+    res = extract_fields([_page_from_rows(_office_rows(("CHƯYỊCN", 1055, 180, 84)))])
+    assert res.value("chuc_vu_nguoi_ky") is None
+
+
 def test_agency_code_letter_read_twice_is_undone_where_the_sure_agency_names_the_code() -> None:
     from ocr.fields import _undouble_agency
 

@@ -156,6 +156,14 @@ def test_two_readings_that_spell_a_name_differently_make_it_unsure() -> None:
     assert merged["Y"] == 89.0  # both readings agree: the surer one
     assert merged["Niề"] == sz.DISAGREE_CONFIDENCE  # "Niê" / "Niề": neither is sure
     assert merged["CHỦ"] == 70.0  # a caps title word: the office lexicon judges it
+    # Where the first reading was no reading ("guyền" at 21: the seal's ring over "Ng"), the
+    # second one's confidence stands.
+    first = _first_pass(False) + [_w("guyền", 1010, 700, conf=21, block=3, line=1)]
+    found = [OcrWord("Nguyễn", 300, 450, 120, 30, 96.0, block=1, paragraph=1, line=1)]
+    merged = {
+        w.text: w.confidence for w in sz.merge_zone(first, found, zone) or [] if w.block >= sz.REREAD_BLOCK
+    }
+    assert merged["Nguyễn"] == 96.0
 
 
 def test_a_signer_block_the_first_reading_dropped_whole_is_found_by_its_ink() -> None:
@@ -171,3 +179,39 @@ def test_a_signer_block_the_first_reading_dropped_whole_is_found_by_its_ink() ->
     assert zone is not None and zone[1] < 1100 and zone[3] > 1430
     # Without the page image there is nothing to tell the block is there.
     assert sz.signer_zone(body, width=W, height=H, dpi=200) is None
+
+
+def _sealed_zone(seal_gray: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A signer zone at 200 dpi: the title's start and the name's start under a seal (34 mm
+    across, an inner ring, a star), printed at ``seal_gray``; and the text's and
+    the seal's own ink."""
+    bold = ImageFont.truetype(str(FONT), 32)
+    text = Image.new("L", (900, 600), 255)
+    draw = ImageDraw.Draw(text)
+    draw.text((420, 80), "CHỦ TỊCH", font=bold, fill=0, anchor="mt")
+    draw.text((430, 420), "Trần Xuân Hải", font=bold, fill=0, anchor="mt")
+    seal = Image.new("L", (900, 600), 255)
+    ring = ImageDraw.Draw(seal)
+    ring.ellipse((160, 50, 430, 320), outline=seal_gray, width=10)  # centre (295, 185), r 135
+    ring.ellipse((200, 90, 390, 280), outline=seal_gray, width=4)
+    ring.regular_polygon((295, 185, 30), 5, fill=seal_gray)
+    text_ink, seal_ink = np.asarray(text) < 150, np.asarray(seal) < 255
+    return np.minimum(np.asarray(text), np.asarray(seal)), text_ink, seal_ink & ~text_ink
+
+
+@pytest.mark.parametrize("seal_gray", [0, 110])  # a bilevel scan; a gray scan of a red seal
+def test_without_seal_keeps_the_text_rows_and_drops_the_seal(seal_gray: int) -> None:
+    zone, text, seal = _sealed_zone(seal_gray)
+    cx, cy, r = sz.seal_circle(zone < 150, 200)
+    assert abs(cx - 295) < 8 and abs(cy - 185) < 8 and abs(r - 130) < 10
+    clean = sz.without_seal(zone, 150, dpi=200, line_h=30)
+    assert clean is not None and clean.shape == zone.shape
+    ink = clean == 0
+    assert (ink & seal).sum() < 0.05 * seal.sum()  # of the seal, a few pixels on the title row
+    assert not (ink & ~text & ~seal).any()
+    assert (ink[:, 430:] == text[:, 430:]).all()  # the text beyond the seal, untouched
+    assert (ink[400:, :] == text[400:, :]).all()  # the name below it
+    # "CHỦ" inside the seal: where the ring crosses it, it loses a thin slab.
+    assert (ink & text)[:, :430].sum() > 0.8 * text[:, :430].sum()
+    # No seal: nothing to take out.
+    assert sz.without_seal(np.full((600, 900), 255, np.uint8), 150, dpi=200, line_h=30) is None
