@@ -7,7 +7,9 @@ one local Prefect server (subprocess, own PREFECT_HOME, SQLite). A "worker" here
 process over an inbox holding the batch (two of them share one inbox by atomic claim), with an
 SQLite ledger, a local archive, ``SOHOA_OCR_WORKERS=1`` and Prefect logging at WARNING (INFO
 lines would also be shipped to the server: a little more server work than measured here). The
-phases run in this order::
+global ``ocr`` concurrency limit exists on the server, as ``sohoa watch``/``worker`` create it,
+so every OCR holds a slot of it (``--no-ocr-limit``: without the limit). The phases run in this
+order::
 
     OCR alone (a) → 1 worker → OCR alone (b) → 2 workers → OCR alone (c)
 
@@ -39,10 +41,11 @@ What is reported (bench-out/intake.json):
   ``prefect_server`` is the server's steady-state CPU; ``prefect_client_and_worker`` the rest of
   the worker's (Prefect client, inbox claim and locks). The split inherits the ±5% run-to-run
   spread of OCR CPU itself.
-* ``in_run.overhead_pct``: inside the flow runs, (flow run time − OCR task time) / OCR task time
-  from the Prefect API. It misses what happens outside a run's Running state (creating the run,
+* ``in_run.overhead_pct``: inside the flow runs, (mean flow run time from the Prefect API − OCR
+  alone) / OCR alone. It misses what happens outside a run's Running state (creating the run,
   and before the heartbeat fix a ~1 s wait at its end), so it understates; kept for comparison
-  with earlier measurements.
+  with earlier measurements (until the flow's steps stopped being Prefect tasks it was measured
+  against the OCR task's own time).
 """
 
 from __future__ import annotations
@@ -248,9 +251,9 @@ def _post(url: str, body: dict) -> list[dict]:
         return json.loads(r.read())
 
 
-def task_split(api: str, since: dt.datetime) -> dict[str, Any]:
-    """Per digitize flow run since ``since``, from the Prefect API: the run's start and end, the
-    OCR task's run time and the whole run's."""
+def flow_runs(api: str, since: dt.datetime) -> dict[str, Any]:
+    """The digitize flow runs since ``since``, from the Prefect API: starts, ends, mean run time,
+    and the mean time of any task runs they have, by task name."""
     runs = _post(
         f"{api}/flow_runs/filter",
         {
@@ -258,28 +261,29 @@ def task_split(api: str, since: dt.datetime) -> dict[str, Any]:
             "flow_runs": {"start_time": {"after_": since.isoformat()}},
         },
     )
-    ratios, ocr_s, flow_s, starts, ends = [], [], [], [], []
+    flow_s, starts, ends = [], [], []
     by_task: dict[str, list[float]] = {}
     for run in runs:
         starts.append(dt.datetime.fromisoformat(run["start_time"]))
         ends.append(dt.datetime.fromisoformat(run["end_time"]))
-        tasks = _post(f"{api}/task_runs/filter", {"flow_runs": {"id": {"any_": [run["id"]]}}})
-        for t in tasks:
-            by_task.setdefault(t["name"].rsplit("-", 1)[0], []).append(t["total_run_time"])
-        ocr = sum(t["total_run_time"] for t in tasks if t["name"].startswith("ocr-and-metadata"))
-        if ocr > 0:
-            ratios.append((run["total_run_time"] - ocr) / ocr)
-            ocr_s.append(ocr)
-            flow_s.append(run["total_run_time"])
+        flow_s.append(run["total_run_time"])
+    tasks = _post(f"{api}/task_runs/filter", {"flow_runs": {"id": {"any_": [r["id"] for r in runs]}}})
+    for t in tasks:
+        by_task.setdefault(t["name"].rsplit("-", 1)[0], []).append(t["total_run_time"])
     return {
         "runs": len(runs),
         "starts": sorted(starts),
         "ends": sorted(ends),
-        "ocr_task_mean_s": round(statistics.mean(ocr_s), 2) if ocr_s else 0.0,
-        "flow_run_mean_s": round(statistics.mean(flow_s), 2) if flow_s else 0.0,
-        "overhead_pct": round(statistics.mean(ratios) * 100, 1) if ratios else 0.0,
+        "flow_run_mean_s": round(statistics.mean(flow_s), 3) if flow_s else 0.0,
+        "task_runs": len(tasks),
         "task_mean_s": {name: round(statistics.mean(v), 2) for name, v in sorted(by_task.items())},
     }
+
+
+def ensure_ocr_limit(home: Path, api: str) -> None:
+    """The global ``ocr`` concurrency limit, created as ``sohoa watch``/``worker`` create it."""
+    code = "from schemas.settings import Settings; from flows.deploy import ensure_ocr_limit; ensure_ocr_limit(Settings())"
+    subprocess.run([sys.executable, "-c", code], env=env_for(home, api), cwd=ROOT, check=True)
 
 
 def start_up_cpu(home: Path, api: str) -> float:
@@ -328,7 +332,7 @@ def run_workers(
     if len(docs) != len(scans):
         raise SystemExit(f"{workers} worker(s): {len(docs)} of {len(scans)} documents archived")
     time.sleep(1)  # the last runs' final states reach the API
-    split = task_split(api, since)
+    split = flow_runs(api, since)
     starts, ends = split.pop("starts"), split.pop("ends")
     span = (max(ends) - min(starts)).total_seconds()
     n = len(docs)
@@ -361,11 +365,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--docs", type=int, default=8)
     ap.add_argument("--dpi", type=int, default=200)
+    ap.add_argument("--no-ocr-limit", action="store_true", help="no global OCR concurrency limit")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="sohoa-bench-intake-"))
     prefect, api = start_prefect(tmp)
     try:
         scans = make_scans(tmp / "scans", args.docs, args.dpi)
+        if not args.no_ocr_limit:
+            ensure_ocr_limit(tmp / "empty", api)
         idle_cpu = start_up_cpu(tmp / "empty", api)
         ocr_a = ocr_alone(scans, tmp / "ocr-a")
         one = run_workers(scans, tmp / "one", api, 1, prefect.pid, idle_cpu)
@@ -378,9 +385,11 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
     ocr_one = {k: (ocr_a[k] + ocr_b[k]) / 2 for k in ocr_a}
     ocr_two = {k: (ocr_b[k] + ocr_c[k]) / 2 for k in ocr_b}
+    one["in_run"]["overhead_pct"] = pct(one["in_run"]["flow_run_mean_s"], ocr_one["wall_s"])
     summary = {
         "documents": args.docs,
         "dpi": args.dpi,
+        "ocr_limit": not args.no_ocr_limit,
         "cores": os.cpu_count(),
         "load_average_1min": round(os.getloadavg()[0], 2),
         "ocr_alone": {"before_1": ocr_a, "between": ocr_b, "after_2": ocr_c},

@@ -33,6 +33,7 @@ from typing import Any
 from prefect import flow
 
 from flows import runner
+from flows.ocr_slot import OCR_LIMIT
 from schemas.settings import Settings
 from storage import inbox
 
@@ -40,8 +41,6 @@ log = logging.getLogger("sohoa.deploy")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BATCH_FLOW = "digitize-batch"
 BATCH_DEPLOYMENT = f"{BATCH_FLOW}/sohoa-digitize-batch"
-OCR_LIMIT = "ocr"
-
 
 # --- server-side objects: the OCR limit, the work pool, the batch deployment ------------------
 

@@ -5,12 +5,14 @@ Reads top to bottom as the recipe::
     intake (sha256, type, duplicate?) → OCR + metadata → searchable PDF → sign → verify
         → archive (+ read-back hash) → ledger → inbox file released
 
-The Prefect UI shows three tasks per run: ``intake``, ``ocr-and-metadata`` and
-``sign-and-archive`` (sign, verify, archive, ledger row). Tasks are thin adapters over
-:mod:`flows.steps`. Only transient errors (store or database
-unreachable) are retried. Any :class:`SohoaError` ends the run at one boundary that writes the
-quarantine entry (ledger + ``quarantine/<reason>/`` + ``.error.txt``); the file is never left
-half-done and never silently skipped.
+The flow run, named ``<file> · <unit>``, is what the Prefect UI shows per document; its steps
+are plain calls to :mod:`flows.steps`, not Prefect tasks. A task costs the worker and the server
+about 0.06 s of CPU per document (its run is recorded from three state events), so three of them
+added 8% to a one-page document's OCR time, for a breakdown nobody needs to act on: the step that
+failed is named in the run's log and in the quarantine entry. Only transient errors (store,
+database or TSA unreachable) are retried, in the finishing step. Any :class:`SohoaError` ends the
+run at one boundary that writes the quarantine entry (ledger + ``quarantine/<reason>/`` +
+``.error.txt``); the file is never left half-done and never silently skipped.
 """
 
 from __future__ import annotations
@@ -18,15 +20,16 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow, get_run_logger
 from prefect.settings import PREFECT_LOCAL_STORAGE_PATH
-from prefect.utilities.annotations import quote
 
 from flows import steps
+from flows.ocr_slot import OCR_LIMIT, ocr_slot
 from flows.redact import contain
 from flows.runtime import get_runtime, no_heartbeat_wait
 from schemas.documents import Outcome, ProcessResult
@@ -34,6 +37,9 @@ from schemas.errors import SohoaError
 from storage import inbox
 
 no_heartbeat_wait()  # each flow run would otherwise idle up to 1 s at its end
+
+__all__ = ["OCR_LIMIT", "digitize", "quarantine"]
+T = TypeVar("T")
 
 
 def _logger() -> Any:
@@ -44,69 +50,38 @@ def _logger() -> Any:
         return logging.getLogger("sohoa.digitize")
 
 
-def _transient(task_: Any, task_run: Any, state: Any) -> bool:
-    """Retry only errors that may pass (store or ledger unreachable), never bad input."""
-    try:
-        state.result()
-    except SohoaError as exc:
-        return exc.transient
-    except Exception:  # noqa: BLE001 - an unknown error is not retried; the boundary quarantines it
-        return False
-    return False
+RETRY_DELAYS_S = [2.0, 10.0, 30.0]
 
 
-RETRY = {"retries": 3, "retry_delay_seconds": [2, 10, 30], "retry_condition_fn": _transient}
+def retrying(step: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fn`` again after a transient error (store, ledger or TSA unreachable), waiting
+    :data:`RETRY_DELAYS_S` between attempts; any other error, or the last one, is raised."""
+    for attempt, delay in enumerate([*RETRY_DELAYS_S, None], start=1):
+        try:
+            return fn(*args, **kwargs)
+        except SohoaError as exc:
+            if not exc.transient or delay is None:
+                raise
+            _logger().warning("%s: attempt %d failed (%s); again in %g s", step, attempt, exc, delay)
+            time.sleep(delay)
+    raise AssertionError("unreachable")
 
 
-@task(name="intake", cache_policy=NO_CACHE)
-@contain  # no secret in a task state's message (flows/redact.py)
-def intake_task(path: str, name: str, unit: str) -> steps.Intake:
+@contain  # a bug in a step becomes InternalError: quarantined, its message scrubbed (flows/redact.py)
+def read_intake(path: str, name: str, unit: str) -> steps.Intake:
     return steps.read_intake(Path(path), name=name, unit=unit)
 
 
-OCR_LIMIT = "ocr"
-_limit_seen: dict[str, float] = {}
+@contain
+def ocr_and_metadata(intake: steps.Intake) -> steps.DocumentOcr:
+    """OCR holds a slot of the global ``ocr`` limit (:mod:`flows.ocr_slot`), so N workers never
+    run more than ``SOHOA_OCR_CONCURRENCY`` OCR jobs at once."""
+    with ocr_slot():
+        return steps.extract(intake, get_runtime().settings)
 
 
-def _ocr_limit_exists() -> bool:
-    """Whether the global ``ocr`` concurrency limit exists (``sohoa watch``/``worker`` create it),
-    asked at most once a minute; without it OCR runs unthrottled and Prefect is not bothered."""
-    import time
-
-    now = time.monotonic()
-    if now - _limit_seen.get("checked", -1e9) > 60:
-        from prefect.client.orchestration import get_client
-
-        try:
-            with get_client(sync_client=True) as client:
-                client.read_global_concurrency_limit_by_name(OCR_LIMIT)
-            _limit_seen["exists"] = 1.0
-        except Exception:  # noqa: BLE001 - ObjectNotFound, or no API: run without the limit
-            _limit_seen["exists"] = 0.0
-        _limit_seen["checked"] = now
-    return bool(_limit_seen.get("exists"))
-
-
-# No task tag: a tag makes Prefect ask the server for a "tag:ocr" concurrency slot on every run
-# (two more API calls per document) although sohoa throttles OCR with the global limit below.
-@task(name="ocr-and-metadata", cache_policy=NO_CACHE)
-@contain  # no secret in a task state's message (flows/redact.py)
-def extract_task(intake: steps.Intake) -> steps.DocumentOcr:
-    """OCR holds a slot of the global ``ocr`` limit, so N workers never run more than
-    ``SOHOA_OCR_CONCURRENCY`` OCR jobs at once. The slot is a lease: a killed worker's slot is
-    freed when the lease expires."""
-    settings = get_runtime().settings
-    if not _ocr_limit_exists():
-        return steps.extract(intake, settings)
-    from prefect.concurrency.sync import concurrency
-
-    with concurrency(OCR_LIMIT, occupy=1, lease_duration=60):
-        return steps.extract(intake, settings)
-
-
-@task(name="sign-and-archive", cache_policy=NO_CACHE, **RETRY)
-@contain  # no secret in a task state's message (flows/redact.py)
-def finish_task(
+@contain
+def sign_and_archive(
     intake: steps.Intake,
     doc: steps.DocumentOcr,
     received: dt.datetime,
@@ -115,11 +90,9 @@ def finish_task(
 ) -> steps.ArchivedCopies:
     """Sign and verify, archive every copy with its read-back hash, write the ledger row.
 
-    One task rather than three: each Prefect task costs API round trips and server writes per
-    document, and these steps take a few hundredths of a second each. A transient error (store,
-    database or TSA unreachable) retries the whole task, which is safe: each step finds what an
-    earlier attempt already stored (the signed copy is reused when it verifies, archived objects
-    are kept, the ledger row is written once)."""
+    Retried whole on a transient error, which is safe: each step finds what an earlier attempt
+    already stored (the signed copy is reused when it verifies, archived objects are kept, the
+    ledger row is written once)."""
     return steps.sign_archive_record(get_runtime(), intake, doc, received, clerk=clerk, claim=claim)
 
 
@@ -141,7 +114,7 @@ def _run_name() -> str:
 
 # Results stay in memory (persist_result=False: the outcome lives in the ledger and the archive).
 # Naming a storage stops Prefect from asking the server for its default result storage at every
-# flow and task run (three GET /admin/storage per document); nothing is ever written there.
+# flow run (a GET /admin/storage per document); nothing is ever written there.
 @flow(
     name="digitize",
     flow_run_name=_run_name,
@@ -184,7 +157,7 @@ def _digitize(path: str, unit: str, name: str | None, claimed: bool) -> dict[str
     sha256: str | None = None
     claim = inbox.claim_token(file_path) if claimed else None
     try:
-        intake = intake_task(path, name, unit)
+        intake = read_intake(path, name, unit)
         sha256 = intake.sha256
         clerk = inbox.clerk_data_for(file_path, claimed=claimed)
         existing = rt.ledger.find_document(sha256)
@@ -221,10 +194,8 @@ def _digitize(path: str, unit: str, name: str | None, claimed: bool) -> dict[str
                 message=f"duplicate of {existing.file_name}",
             ).to_json()
 
-        # quote(): Prefect would otherwise walk every OCR word of these arguments looking for
-        # futures, twice per task call (~0.1 s of CPU per page).
-        doc = extract_task(quote(intake))
-        copies = finish_task(quote(intake), quote(doc), received, clerk, claim)
+        doc = ocr_and_metadata(intake)
+        copies = retrying("sign-and-archive", sign_and_archive, intake, doc, received, clerk, claim)
         if claimed:
             inbox.release_done(file_path, settings.done_dir, unit, settings.done_mode)
         logger.info("%s archived as %s", name, copies.signed.uri)

@@ -80,22 +80,41 @@ def test_status_command_prints_json(sohoa_home: Path) -> None:
     assert human.exit_code == 0 and "1 waiting" in human.stdout
 
 
-def test_only_transient_errors_are_retried() -> None:
-    from flows.digitize import _transient
-    from schemas.errors import CorruptFile, LedgerError, ObjectNotFound, StorageError
+def test_only_transient_errors_are_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows import digitize
+    from flows.redact import contain
+    from schemas.errors import (
+        CorruptFile,
+        InternalError,
+        LedgerError,
+        ObjectNotFound,
+        SohoaError,
+        StorageError,
+    )
 
-    class State:
-        def __init__(self, exc: BaseException) -> None:
-            self.exc = exc
+    monkeypatch.setattr(digitize, "RETRY_DELAYS_S", [0, 0, 0])
 
-        def result(self) -> None:
-            raise self.exc
+    def attempts(exc: BaseException, failures: int) -> tuple[object, int]:
+        calls = []
 
-    assert _transient(None, None, State(StorageError("down")))
-    assert _transient(None, None, State(LedgerError("down")))
-    assert not _transient(None, None, State(ObjectNotFound("gone")))
-    assert not _transient(None, None, State(CorruptFile("bad")))
-    assert not _transient(None, None, State(RuntimeError("bug")))
+        @contain
+        def step() -> str:
+            calls.append(1)
+            if len(calls) <= failures:
+                raise exc
+            return "done"
+
+        try:
+            return digitize.retrying("step", step), len(calls)
+        except SohoaError as err:
+            return type(err), len(calls)
+
+    assert attempts(StorageError("down"), 1) == ("done", 2)
+    assert attempts(LedgerError("down"), 3) == ("done", 4)
+    assert attempts(StorageError("down"), 9) == (StorageError, 4)  # three retries, then given up
+    assert attempts(ObjectNotFound("gone"), 1) == (ObjectNotFound, 1)
+    assert attempts(CorruptFile("bad"), 1) == (CorruptFile, 1)
+    assert attempts(RuntimeError("bug"), 1) == (InternalError, 1)
 
 
 @pytest.mark.usefixtures("prefect_server")
@@ -128,7 +147,7 @@ def test_crash_in_a_step_quarantines_and_a_transient_store_error_is_retried(
     assert get_runtime(settings).ledger.quarantine_counts() == {"internal_error": 1}
     monkeypatch.setattr(steps, "extract", real_extract)
 
-    # 2. The store is down once: the archive task is retried and the file archived.
+    # 2. The store is down once: the archiving step is retried and the file archived.
     calls = {"n": 0}
     real_archive = steps.archive
 
