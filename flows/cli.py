@@ -209,7 +209,10 @@ def extract(
     def opener(doc: Path) -> Any:
         def open_doc() -> tuple[Any, bytes | None]:
             # Lazy: pages are decoded as OCR workers free up, never all at once.
-            pages = iter_document(doc, max_pages=settings.max_pages, max_pixels=settings.max_pixels)
+            # As the seal-free gray the OCR reads (no PDF is built): cheaper than colour pixels.
+            pages = iter_document(
+                doc, max_pages=settings.max_pages, max_pixels=settings.max_pixels, ink_gray=True
+            )
             pdf = doc.read_bytes() if doc.is_file() else None
             return pages, (pdf if pdf and pdf.lstrip()[:5] == b"%PDF-" else None)  # text layer first
 

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image, ImageDraw
 from pypdf import PdfReader, PdfWriter
 
-from ocr.pages import PageImage, load_document, load_pages, sniff_kind
+from ocr.pages import PageImage, iter_pages, load_document, load_pages, sniff_kind
 from schemas.errors import CorruptFile, EmptyFile, EncryptedPdf, LimitExceeded, UnsupportedFileType
 
 
@@ -244,3 +244,42 @@ def test_iter_document_over_a_folder_counts_pages_across_files(tmp_path: Path) -
     assert [next(it).index, next(it).index] == [0, 1]
     with pytest.raises(TooManyPages):
         next(it)
+
+
+def _seal_page(mode: str = "RGB") -> Image.Image:
+    img = _image(mode="RGB")
+    draw = ImageDraw.Draw(img)
+    draw.ellipse((60, 20, 200, 160), outline=(200, 30, 40), width=6)  # a red seal over the text
+    draw.rectangle((30, 200, 90, 230), fill=(20, 40, 160))  # a blue signature
+    return img.convert(mode) if mode != "RGB" else img
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "P", "L"])
+@pytest.mark.parametrize("fmt", ["PNG", "TIFF", "PDF"])
+def test_ink_gray_pages_equal_ink_gray_of_the_colour_pages(mode: str, fmt: str) -> None:
+    from ocr.preprocess import ink_gray
+
+    img = _seal_page(mode)
+    data = (
+        _pdf_of([img.convert("RGB") if mode in ("RGBA", "P") else img]) if fmt == "PDF" else _encode(img, fmt)
+    )
+    colour = load_pages(data)
+    gray = list(iter_pages(data, ink_gray=True))
+    assert len(gray) == len(colour) == 1
+    assert gray[0].image.ndim == 2 and gray[0].encoded is None
+    assert gray[0].dpi == colour[0].dpi
+    np.testing.assert_array_equal(gray[0].image, ink_gray(colour[0].image))
+    if mode != "L":  # the seal and the signature are light, the black bar stays black
+        assert gray[0].image[40, 100] < 60 and gray[0].image[90, 62] > 150  # bar, seal ring
+        assert gray[0].image[215, 60] > 150
+
+
+def test_pdf_jpeg_page_is_read_from_its_own_bytes() -> None:
+    jpeg = _encode(_seal_page(), "JPEG", quality=90)
+    data = _pdf_of([Image.open(io.BytesIO(jpeg))])
+    page = load_pages(data)[0]
+    assert page.encoded is not None
+    # The PDF's stream is the JPEG as written: decoded once, not re-encoded on the way.
+    assert page.encoded in data
+    expected = np.asarray(Image.open(io.BytesIO(page.encoded)).convert("RGB"))[:, :, ::-1]
+    np.testing.assert_array_equal(page.image, expected)
