@@ -91,6 +91,7 @@ SEAL_MARGIN = 1.1  # of the radius: the fitted circle may follow the ring's inne
 SEAL_INNER_DROP = 30  # gray levels: inside the seal, only ink this much darker than the zone's level
 SEAL_SPECK_AREA = 30  # px at 200 dpi: remnants of the ring inside the seal below it are dropped
 TEXT_BAND = (0.5, 2.2)  # line heights: a row band of printed text (a signature's is taller)
+TEXT_BAND_PAD = 0.15  # line heights above and below a band: marks over caps, a dot under them
 
 
 def seal_circle(ink: np.ndarray, dpi: int) -> tuple[float, float, float] | None:
@@ -100,12 +101,48 @@ def seal_circle(ink: np.ndarray, dpi: int) -> tuple[float, float, float] | None:
     small = cv2.GaussianBlur(small, (5, 5), 0)
     rmin, rmax = (int(mm / 25.4 * dpi / 2) for mm in SEAL_RADIUS_MM)
     found = cv2.HoughCircles(
-        small, cv2.HOUGH_GRADIENT, dp=1, minDist=rmax, param1=100, param2=30, minRadius=rmin, maxRadius=rmax
+        small,
+        cv2.HOUGH_GRADIENT,
+        dp=1,
+        minDist=rmax // 2,
+        param1=100,
+        param2=20,
+        minRadius=rmin,
+        maxRadius=rmax,
     )
     if found is None:
         return None
-    x, y, r = found[0][0]
-    return 2 * float(x), 2 * float(y), 2 * float(r)
+    best = None
+    for x, y, r in found[0][:SEAL_CANDIDATES]:
+        circle = 2 * float(x), 2 * float(y), 2 * float(r)
+        support = _ring_support(ink, *circle)
+        if support >= SEAL_SUPPORT and (best is None or support > best[0]):
+            best = (support, circle)
+    return best[1] if best else None
+
+
+SEAL_CANDIDATES = 8  # circles of the Hough transform checked, most votes first
+SEAL_SUPPORT = 0.4  # see _ring_support
+
+
+def _ring_support(ink: np.ndarray, cx: float, cy: float, r: float) -> float:
+    """How much more of a ring there is at radius ``r`` than just outside it: the share of 180
+    directions from the centre with ink at 0.95-1.08 r (the ring line; the fitted circle may
+    follow its inner edge) less the share with ink at 1.12-1.2 r. A seal's ring is inked nearly
+    all round and only the title and signature cross the space outside it; lines of text or
+    strokes meet both circles alike."""
+    angles = np.linspace(0, 2 * np.pi, 180, endpoint=False)
+
+    def share(lo: float, hi: float) -> float:
+        radii = np.linspace(lo * r, hi * r, 9)
+        xs = np.rint(cx + np.outer(np.cos(angles), radii)).astype(int)
+        ys = np.rint(cy + np.outer(np.sin(angles), radii)).astype(int)
+        inside = (xs >= 0) & (xs < ink.shape[1]) & (ys >= 0) & (ys < ink.shape[0])
+        hit = np.zeros(xs.shape, bool)
+        hit[inside] = ink[ys[inside], xs[inside]]
+        return float(hit.any(axis=1).mean())
+
+    return share(0.95, 1.08) - share(1.12, 1.2)
 
 
 def without_seal(gray: np.ndarray, level: int, *, dpi: int, line_h: float) -> np.ndarray | None:
@@ -132,7 +169,7 @@ def without_seal(gray: np.ndarray, level: int, *, dpi: int, line_h: float) -> np
             start = i
         elif not on and start is not None:
             if TEXT_BAND[0] * line_h <= i - start <= TEXT_BAND[1] * line_h:
-                pad = int(0.15 * line_h)
+                pad = int(TEXT_BAND_PAD * line_h)
                 band[max(0, start - pad) : i + pad] = True
             start = None
     core = gray < max(1, level - SEAL_INNER_DROP)

@@ -213,5 +213,16 @@ def test_without_seal_keeps_the_text_rows_and_drops_the_seal(seal_gray: int) -> 
     assert (ink[400:, :] == text[400:, :]).all()  # the name below it
     # "CHỦ" inside the seal: where the ring crosses it, it loses a thin slab.
     assert (ink & text)[:, :430].sum() > 0.8 * text[:, :430].sum()
-    # No seal: nothing to take out.
+    # No seal: nothing to take out, and lines of text make no circle with ink all round.
     assert sz.without_seal(np.full((600, 900), 255, np.uint8), 150, dpi=200, line_h=30) is None
+    page = Image.new("L", (900, 600), 255)
+    draw = ImageDraw.Draw(page)
+    for i in range(12):
+        draw.text(
+            (20, 20 + 45 * i), "Ủy ban nhân dân xã giao các phòng, ban thực hiện.", font=bold_font(), fill=0
+        )
+    assert sz.seal_circle(np.asarray(page) < 150, 200) is None
+
+
+def bold_font() -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(FONT), 32)
