@@ -297,7 +297,9 @@ def _build(
     if office is None or conf["chuc_vu_nguoi_ky"] < THRESHOLDS["chuc_vu_nguoi_ky"]:
         # The block's structure names the office where its line was read in part (or, unsurely,
         # as the same office: "+92 Ý /⁄@y,Y) TỊCH" under "TM. ỦY BAN NHÂN DÂN").
-        inferred = _deputy_after_kt(last) or (_head_after_tm(last) if has_boxes else None)
+        inferred = _deputy_after_kt(last) or (
+            (_head_after_tm(last) or _deputy_from_doubled_title(last)) if has_boxes else None
+        )
         if inferred is not None and office in (None, inferred[0]):
             values["chuc_vu_nguoi_ky"] = inferred[0]
             conf["chuc_vu_nguoi_ky"] = max(conf["chuc_vu_nguoi_ky"], inferred[1])
@@ -907,6 +909,66 @@ def _deputy_after_kt(lines: list[md._Line]) -> tuple[str, float] | None:
                 return deputy, min(c, 0.85)
         return None
     return None
+
+
+_PREFIX_REMNANT = re.compile(r"^[A-ZĐ]{1,3}[.,]$")  # "T." of "KT.", "M." of "TM."
+
+
+def _title_suffix(words: Sequence[OcrWord]) -> list[OcrWord]:
+    """A title line's words without what the seal left before them: unsure words (its ring
+    letters) and a remnant of an authority prefix ("T." of "KT.")."""
+    ws = list(words)
+    while ws and ws[0].confidence < JUNK_WORD_CONFIDENCE:
+        ws.pop(0)
+    if ws and _PREFIX_REMNANT.match(ws[0].text):
+        ws.pop(0)
+    return ws
+
+
+def _deputy_from_doubled_title(lines: list[md._Line]) -> tuple[str, float] | None:
+    """Two lines in a row of the signer column, each ending like the same head's title X and
+    ending at the same place ("T. CHỦ TỊCH" / '"HỦ TỊCH': the seal ate their starts): they are
+    "KT. X" and "PHÓ X", of one length, centred on one axis. No chain of NĐ 30/2020 prints a
+    head's title on two lines in a row otherwise (under "TL. X" a chief of office signs)."""
+    tail = md.signer_tail(lines)
+    for i in range(len(tail) - 1):
+        a, b = (
+            _title_suffix([w for w in ln.words if sum(_is_alpha(c) for c in w.text) >= 1])
+            for ln in (tail[i], tail[i + 1])
+        )
+        if not a or not b:
+            continue
+        ka, kb = (
+            re.sub(r"[^a-z]", "", match_key("".join(md._clean_token(w.text) for w in ws))) for ws in (a, b)
+        )
+        texts = (" ".join(w.text for w in a), " ".join(w.text for w in b))
+        if min(len(ka), len(kb)) < 5 or not all(is_upper_text(t, 0.9) for t in texts):
+            continue
+        heads = [
+            o
+            for o in md.OFFICES
+            if not o.startswith("PHÓ ")
+            and "PHÓ " + o in md.OFFICES
+            and all(match_key(o).replace(" ", "").endswith(k) for k in (ka, kb))
+        ]
+        if len(heads) != 1:
+            continue
+        h = statistics.median(w.height for w in (*a, *b))
+        end_a, end_b = (max(w.left + w.width for w in ws) for ws in (a, b))
+        if abs(end_a - end_b) > HEAD_EDGE_TOLERANCE * h:
+            continue
+        if min(w.top for w in b) - max(w.top + w.height for w in a) > 1.5 * h:
+            continue  # not the next line: a line between them was lost
+        rest = [[w for w in ln.words if w.left >= min(w.left for w in a) - 2 * h] for ln in tail[i + 2 :]]
+        if _more_titles([ws for ws in rest if ws]):
+            continue  # a title line follows: not the chain's last two lines
+        c = min(w.confidence for w in (*a, *b)) / 100
+        return "PHÓ " + heads[0], min(c, 0.85)
+    return None
+
+
+def _is_alpha(c: str) -> bool:
+    return c.isalpha()
 
 
 # The head who signs for (thay mặt) a collective body (NĐ 30/2020): "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH".

@@ -1006,10 +1006,11 @@ def test_deputy_inferred_under_tm_when_the_seal_ate_both_prefixes() -> None:
     assert extract_fields([_page_from_rows(rows)]).value("chuc_vu_nguoi_ky") is None
     # Only one line, ending like "KT. CHỦ TỊCH": the deputy's own line was lost, no office.
     assert extract_fields([_page_from_rows(_tm_rows(kt))]).value("chuc_vu_nguoi_ky") is None
-    # A line between the TM. line and the first fragment was lost.
+    # A row between the TM. line and the first fragment: the TM. line's geometry does not tell,
+    # but two lines in a row ending alike as the head's title are still "KT. X" / "PHÓ X".
     rows = _tm_rows(kt, gap_rows=1)
     rows.insert(4, pho)
-    assert extract_fields([_page_from_rows(rows)]).value("chuc_vu_nguoi_ky") is None
+    assert extract_fields([_page_from_rows(rows)]).value("chuc_vu_nguoi_ky") == "PHÓ CHỦ TỊCH"
 
 
 def test_head_fragment_after_unsure_ring_letters_under_tm() -> None:
@@ -1020,6 +1021,26 @@ def test_head_fragment_after_unsure_ring_letters_under_tm() -> None:
     # A word read surely before it is a word of the title line: the title is not known.
     sure = [("PHÓ", 1080, 60, 90), ("Ý", 1150, 12, 24), ("TỊCH", 1200, 91, 96)]
     assert extract_fields([_page_from_rows(_tm_rows(sure))]).value("chuc_vu_nguoi_ky") is None
+
+
+def test_deputy_inferred_from_two_title_lines_ending_alike() -> None:
+    # "KT. CHỦ TỊCH" / "PHÓ CHỦ TỊCH" with their starts under the seal: "T. CHỦ TỊCH" and
+    # '"HỦ TỊCH', ending at one place (two lines of one length on one axis).
+    body = [("Nơi", 200, 60, 96), ("nhận:", 270, 90, 96)]
+    kt = [("T.", 1038, 61, 48), ("CHỦ", 1113, 80, 96), ("TỊCH", 1206, 94, 96)]
+    pho = [('"HỦ', 1132, 70, 90), ("TỊCH", 1215, 94, 96)]
+    name = [("Lâm", 1036, 74, 96), ("Văn", 1121, 67, 96), ("Phước", 1199, 104, 96)]
+    rows = [body, kt, pho, [], [], name]
+    assert extract_fields([_page_from_rows(rows)]).value("chuc_vu_nguoi_ky") == "PHÓ CHỦ TỊCH"
+    # The second line ends well before the first: not two lines of one length.
+    short = [('"HỦ', 1072, 70, 90), ("TỊCH", 1155, 94, 96)]
+    assert (
+        extract_fields([_page_from_rows([body, kt, short, [], [], name])]).value("chuc_vu_nguoi_ky") is None
+    )
+    # A title line follows them: the chain is another one.
+    more = [("CHÁNH", 1040, 120, 96), ("VĂN", 1170, 80, 96), ("PHÒNG", 1260, 120, 96)]
+    rows = [body, kt, pho, more, [], name]
+    assert extract_fields([_page_from_rows(rows)]).value("chuc_vu_nguoi_ky") is None
 
 
 def _office_rows(office: tuple[str, int, int, float]) -> list[list[tuple[str, int, int, float]]]:
