@@ -197,7 +197,7 @@ def extract(
     Writes DIR/<DOC stem>.json as {"text": pages joined by \\f, "metadata": {...}, "pages": N}.
     """
     settings = _extract_settings()
-    from ocr.engine import start_workers
+    from ocr.workers import start_workers
 
     # The workers import and load the model while this process opens the first document.
     start_workers(workers, settings.ocr_lang)

@@ -7,14 +7,11 @@ process that holds locks can deadlock.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import multiprocessing
 import os
-import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Sized
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Any, TypeVar
 
 import numpy as np
@@ -23,6 +20,8 @@ from ocr import tesseract
 from ocr.pages import PageImage
 from ocr.preprocess import ink_gray, is_blank, prepare
 from ocr.signer_zone import page_text, reread_signer_zone
+from ocr.workers import get_pool as _pool
+from ocr.workers import start_workers  # noqa: F401 - re-exported for callers of the engine
 from schemas.documents import OcrPage, OcrWord
 from schemas.errors import OcrError, SohoaError
 
@@ -225,56 +224,6 @@ def _map_pages(fn, pages, *, lang: str, timeout_s: int, workers: int):  # noqa: 
     finally:
         stream.close()
     return results
-
-
-# One pool per process, reused across documents: ``sohoa extract`` over many short documents
-# otherwise pays a fresh interpreter, numpy/OpenCV import and Tesseract start per document and
-# worker (about a third of a CPU second each).
-_POOL: tuple[int, ProcessPoolExecutor] | None = None
-_POOL_LOCK = threading.Lock()
-
-
-def _pool(n: int) -> ProcessPoolExecutor:
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is not None and (_POOL[0] != n or getattr(_POOL[1], "_broken", False)):
-            _POOL[1].shutdown(wait=False, cancel_futures=True)
-            _POOL = None
-        if _POOL is None:
-            # A spawned worker imports numpy before its initializer runs: OpenBLAS would start a
-            # thread per core in each worker (idle, but woken and spinning on every BLAS call).
-            for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
-                os.environ.setdefault(var, "1")
-            ctx = multiprocessing.get_context("spawn")
-            _POOL = (n, ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_init))
-        return _POOL[1]
-
-
-def start_workers(workers: int = 0, lang: str = "vie") -> None:
-    """Start the OCR worker processes now and have each load Tesseract's ``lang`` model, so
-    that happens while the caller still opens its first document (the workers would otherwise
-    start only when the first pages are handed out). Nothing happens for a serial run."""
-    n = workers or os.cpu_count() or 1
-    if n <= 1:
-        return
-    pool = _pool(n)
-    for _ in range(n):  # one task each on a fresh pool: the executor starts a process per task
-        pool.submit(_warm, lang)
-
-
-def _warm(lang: str) -> None:
-    with contextlib.suppress(SohoaError):  # reported where a page needs it
-        tesseract.warm(lang)
-
-
-def _worker_init() -> None:
-    os.environ["OMP_THREAD_LIMIT"] = "1"
-    try:
-        import cv2
-
-        cv2.setNumThreads(1)
-    except Exception:
-        pass
 
 
 def _scale_word(w: OcrWord, f: float) -> OcrWord:
