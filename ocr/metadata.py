@@ -1394,7 +1394,7 @@ def _signer(lines: list[_Line]) -> tuple[str | None, str | None]:
         if office:
             titles.append(("", office))
             office_at = i
-        elif _holds_office(right) or (_is_upper_line(right) and match_key(right).startswith("pho")):
+        elif _holds_office(right) or _garbled_title(right):
             # "F _x KT CHỦ TỊCH": an authority line behind specks; "u HUy£ T, CHỦ TỊCH": a title
             # line read with junk, whose prefix (if any) is lost.
             inner = _AUTHORITY_INSIDE.search(right)
@@ -1410,9 +1410,9 @@ def _signer(lines: list[_Line]) -> tuple[str | None, str | None]:
     ]
     if not titles or titles[-1][1] is None:
         return name, None
-    if any(t[0] == "?" for t in titles):
-        return name, None  # a garbled title line ("KT. CHỦ TỊCH"?) may change whose office it is
     office = titles[-1][1]
+    if any(t[0] == "?" for t in titles) and not office.startswith("PHÓ "):
+        return name, None  # a garbled title line ("KT. CHỦ TỊCH"?) may change whose office it is
     before = titles[-2] if len(titles) >= 2 else None
     if before is not None:
         deputy = office.startswith(("PHÓ ", "CHÁNH ")) or before[0] in ("TL", "TUQ")
@@ -1426,6 +1426,17 @@ def _signer(lines: list[_Line]) -> tuple[str | None, str | None]:
     ):
         return name, None  # the office line is off the block's axis: words of it were lost
     return name, office
+
+
+def _garbled_title(text: str) -> bool:
+    """A caps line that reads as part of a title ("PHO …"; "NÑ PHÒNG": "CHÁNH VĂN PHÒNG" under the
+    seal): a word of an office name of four letters or more, in a line of at most six words."""
+    if not _is_upper_line(text):
+        return False
+    words = re.sub(r"[^a-z ]", " ", match_key(text)).split()
+    if words[:1] == ["pho"]:
+        return True
+    return len(words) <= 6 and any(len(w) >= 4 and w in _OFFICE_WORDS for w in words)
 
 
 def _holds_caps_title(text: str) -> bool:

@@ -1043,6 +1043,16 @@ def test_deputy_inferred_from_two_title_lines_ending_alike() -> None:
     assert extract_fields([_page_from_rows(rows)]).value("chuc_vu_nguoi_ky") is None
 
 
+def test_garbled_title_line_after_a_clean_one_leaves_the_office_unknown() -> None:
+    # "TL. CHỦ TỊCH / CHÁNH VĂN PHÒNG" with "TL." and most of the office lost under the seal:
+    # "CHỦ TỊCH" is not the last title line, the signer's office is not known.
+    page = PAGE.replace("TM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\n", "CHỦ TỊCH\nNÑ PHÒNG\n")
+    assert extract_fields_from_text([page]).value("chuc_vu_nguoi_ky") is None
+    # A garbled line above a deputy's title ("TỊCH" of "KT. CHỦ TỊCH") does not change it.
+    page = PAGE.replace("KT. CHỦ TỊCH\n", "TỊCH\n")
+    assert extract_fields_from_text([page]).value("chuc_vu_nguoi_ky") == "PHÓ CHỦ TỊCH"
+
+
 def _office_rows(office: tuple[str, int, int, float]) -> list[list[tuple[str, int, int, float]]]:
     name = [("Bùi", 1000, 70, 96), ("Hồng", 1090, 100, 96), ("Yến", 1210, 80, 96)]  # axis x 1145
     return [[("Nơi", 200, 60, 96), ("nhận:", 270, 90, 96)], [office], [], [], [], name]
