@@ -973,6 +973,7 @@ def _is_alpha(c: str) -> bool:
 
 # The head who signs for (thay mặt) a collective body (NĐ 30/2020): "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH".
 _HEADS = {"ỦY BAN NHÂN DÂN": "CHỦ TỊCH", "HỘI ĐỒNG NHÂN DÂN": "CHỦ TỊCH"}
+TM_WORD_MIN = 60.0  # the least sure word of a "TM. ỦY BAN NHÂN DÂN" line that places the axis
 JUNK_WORD_CONFIDENCE = 50.0  # a word before a title fragment read less surely is the seal's
 HEAD_EDGE_TOLERANCE = 0.5  # line heights; "KT. CHỦ TỊCH" or "PHÓ CHỦ TỊCH" ends 1.3 further right
 
@@ -993,7 +994,10 @@ def _head_after_tm(lines: list[md._Line]) -> tuple[str, float] | None:
         head = _HEADS[hit[0]]
         right = md._right_part(ln.text).split()
         tm_words = [w for w in ln.words if w.text in right]
-        if not tm_words or min(w.confidence for w in tm_words) < 85:
+        # Read surely but for a speck of the seal in the prefix ("TM..ỦY" at 77): the line's
+        # boxes place the block's axis.
+        confs = [w.confidence for w in tm_words]
+        if not tm_words or min(confs) < TM_WORD_MIN or statistics.median(confs) < 85:
             return None
         h = statistics.median(w.height for w in tm_words)
         x0, x1 = min(w.left for w in tm_words), max(w.left + w.width for w in tm_words)

@@ -981,6 +981,13 @@ def test_head_inferred_under_tm_when_the_seal_ate_the_start_of_the_title() -> No
     # head's title, centred on the block's axis, ends (x 1291).
     res = extract_fields([_page_from_rows(_tm_rows([("TỊCH", 1200, 91, 96)]))])
     assert res.value("chuc_vu_nguoi_ky") == "CHỦ TỊCH"
+    # "TM..ỦY": a speck of the seal in the prefix makes that word unsure; the line still places
+    # the axis. An unsure TM. line (a word under 60) does not.
+    rows = _tm_rows([("TỊCH", 1200, 91, 96)])
+    rows[1] = [("TM..ỦY", 1000, 126, 77), *rows[1][2:]]
+    assert extract_fields([_page_from_rows(rows)]).value("chuc_vu_nguoi_ky") == "CHỦ TỊCH"
+    rows[1] = [("TM..ỦY", 1000, 126, 55), *rows[1][2:]]
+    assert extract_fields([_page_from_rows(rows)]).value("chuc_vu_nguoi_ky") is None
     # Ending where "KT. CHỦ TỊCH" would (x 1334): a deputy signs, whose title line was lost.
     res = extract_fields([_page_from_rows(_tm_rows([("TỊCH", 1243, 91, 96)]))])
     assert res.value("chuc_vu_nguoi_ky") is None
