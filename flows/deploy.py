@@ -46,7 +46,8 @@ BATCH_DEPLOYMENT = f"{BATCH_FLOW}/sohoa-digitize-batch"
 
 
 def ensure_ocr_limit(settings: Settings) -> int:
-    """Create (or resize) the global ``ocr`` concurrency limit every OCR task takes a slot of."""
+    """Create (or resize) the global ``ocr`` concurrency limit: a process OCRing documents holds
+    a slot of it (:mod:`flows.ocr_slot`)."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate, GlobalConcurrencyLimitUpdate
     from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
