@@ -112,3 +112,23 @@ def test_documents_come_back_in_order_each_with_its_own_outcome(monkeypatch: pyt
     assert isinstance(empty, BlankDocument)
     assert isinstance(b, DocumentOcr) and b.extraction.metadata.so_trang == 1
     assert opened == ["a", "bad", "torn", "empty", "b"]
+
+
+def _pid(page: PageImage, *, lang: str, timeout_s: int) -> int:
+    import os
+
+    return os.getpid()
+
+
+def test_started_workers_are_the_ones_that_read_the_pages() -> None:
+    import os
+
+    from ocr import workers
+
+    workers.start_workers(2, "vie")
+    pool = workers.get_pool(2)
+    started = {p.pid for p in pool._processes.values()}  # both spawned before any page
+    assert len(started) == 2 and os.getpid() not in started
+    pages = ((i, PageImage(index=i, image=np.zeros((4, 4), np.uint8), dpi=300)) for i in range(6))
+    used = {pid for _, pid in engine._stream_pages(_pid, pages, lang="vie", timeout_s=30, workers=2)}
+    assert used <= started and workers.get_pool(2) is pool
