@@ -15,7 +15,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.digitize import RETRY
+from flows.digitize import retrying
 from flows.runtime import get_runtime
 from storage.fixity import FixityReport, check_fixity
 
@@ -37,9 +37,10 @@ def run_check(sample: int | None = None, unit: str | None = None, seed: int | No
     return report
 
 
-@task(name="fixity-check", cache_policy=NO_CACHE, **RETRY)
+@task(name="fixity-check", cache_policy=NO_CACHE)
 def check_task(sample: int | None, unit: str | None, seed: int | None) -> FixityReport:
-    return run_check(sample, unit, seed)
+    # Only transient errors (store or ledger unreachable) are tried again, as in the digitize flow.
+    return retrying("fixity-check", run_check, sample, unit, seed)
 
 
 def report_markdown(report: FixityReport) -> str:
