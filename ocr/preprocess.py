@@ -306,6 +306,54 @@ def _ink_mask(gray: np.ndarray, target: int = 1000, on: np.generic = _ONE) -> np
     return _text_mask(ink, on)
 
 
+def _text_profile(gray: np.ndarray, target: int) -> tuple[np.ndarray, int]:
+    """Row sums of the text-sized ink of a page shrunk to about ``target`` px (the mask of
+    :func:`_ink_mask`), and the shrunk width.
+
+    Where the page is about twice ``target`` or more (300 dpi pages: 3508 px), it is shrunk by an
+    integer factor (block means, OpenCV's fast path: 18 ms less than the area resize to exactly
+    ``target``); on the 100 dev and real text pages the upside-down decisions stayed the same
+    (one 300 dpi page's ascender ratio fell from 1.21 to 1.02, so OSD confirmed it upright).
+    The mask itself is never built: all ink's row sums less those of the components it drops.
+    Specks under 3 px lie on rows their stats tell, and only the few components too large for a
+    letter are looked up in the labels, within their boxes (the same sums, 7 ms less).
+    """
+    h, w = gray.shape
+    k = round(max(h, w) / target)
+    if k >= 2:
+        small = cv2.resize(gray, None, fx=1.0 / k, fy=1.0 / k, interpolation=cv2.INTER_AREA)
+    else:
+        f = min(1.0, target / max(h, w))
+        small = cv2.resize(gray, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA)
+    _, ink = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    sh, sw = ink.shape
+    prof = cv2.reduce(ink, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel().astype(np.int64)
+    n, labels, stats, _ = _components(ink)
+    if n <= 1:
+        return prof, sw
+    limit = 0.03 * max(sh, sw)
+    x0, y0 = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    bw, bh, area = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_AREA]
+    large = (bw >= limit) | (bh >= limit)
+    large[0] = False
+    if int((bw[large].astype(np.int64) * bh[large]).sum()) > sh * sw:  # boxes cover more than the page
+        keep = ~large & (area >= 3)
+        keep[0] = False
+        return cv2.reduce(keep.astype(np.uint8)[labels], 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel(), sw
+    # Specks of 1 or 2 px: on their top row, or one px on each of two rows.
+    speck = ~large & (area < 3)
+    speck[0] = False
+    prof -= np.bincount(y0[speck], weights=np.where(bh[speck] == 1, area[speck], 1), minlength=sh).astype(
+        np.int64
+    )
+    two = speck & (bh == 2)
+    prof -= np.bincount(y0[two] + 1, minlength=sh)[:sh]
+    for i in np.flatnonzero(large):
+        box = labels[y0[i] : y0[i] + bh[i], x0[i] : x0[i] + bw[i]]
+        prof[y0[i] : y0[i] + bh[i]] -= np.count_nonzero(box == i, axis=1)
+    return prof, sw
+
+
 def _coarse_skew(ink: np.ndarray) -> tuple[float, float]:
     """The coarse pass of :func:`_skew_search`: best angle on a 0.5 degree grid and its score.
 
@@ -412,9 +460,8 @@ def _ascender_ratio(gray: np.ndarray) -> float:
     Vietnamese puts tone marks and ascenders above the x-height far more often than descenders
     and dots below it, so an upright page scores above 1 and an upside-down one below.
     """
-    ink = _ink_mask(gray, target=2000, on=np.uint8(1))  # uint8: a quarter of the bytes
-    prof = cv2.reduce(ink, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel()
-    on = prof > 0.01 * ink.shape[1]
+    prof, width = _text_profile(gray, target=2000)
+    on = prof > 0.01 * width
     above = below = 0.0
     i, n = 0, len(prof)
     while i < n:

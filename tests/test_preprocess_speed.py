@@ -79,3 +79,32 @@ def test_streak_windows_remove_what_the_whole_page_would() -> None:
     band = ((cleaned == 255) & mid_gray).any(axis=0)
     assert band[310] and band[835] and not band[600]
     assert np.array_equal(cleaned, _streaks_whole_page(streaked, band))
+
+
+@pytest.mark.parametrize("shape", [(3508, 2480), (2339, 1654)])  # 300 and 200 dpi A4
+def test_text_profile_is_the_row_sums_of_the_text_mask(shape: tuple[int, int]) -> None:
+    from ocr.preprocess import _text_profile
+
+    rng = np.random.default_rng(3)
+    page = cv2.resize(_text_page(4), shape[::-1], interpolation=cv2.INTER_LINEAR)
+    page[40:60, :] = 0  # a rule wider than any letter
+    cv2.rectangle(page, (100, 100), (shape[1] - 100, shape[0] - 100), 0, 6)  # a frame
+    dots = rng.random(page.shape) < 0.0005  # specks of one or two pixels
+    page[dots] = 0
+    page[np.roll(dots, 1, axis=0) & (rng.random(page.shape) < 0.5)] = 0
+    prof, width = _text_profile(page, target=2000)
+    # The plain way: shrink the same way, build the mask, sum its rows.
+    h, w = page.shape
+    k = round(max(h, w) / 2000)
+    if k >= 2:
+        small = cv2.resize(page, None, fx=1.0 / k, fy=1.0 / k, interpolation=cv2.INTER_AREA)
+    else:
+        f = 2000 / max(h, w)
+        small = cv2.resize(page, (int(w * f), int(h * f)), interpolation=cv2.INTER_AREA)
+    ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
+    mask = _text_mask(ink, np.uint8(1))
+    assert width == mask.shape[1]
+    assert np.array_equal(prof, mask.sum(axis=1))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    assert (stats[1:, cv2.CC_STAT_AREA] < 3).sum() > 100  # the specks are really there
+    assert mask.sum() < (ink > 0).sum() - 1000  # and the rule and frame were dropped
