@@ -381,21 +381,33 @@ def _agreed_confidence(
     """A re-read word's confidence, judged against the first reading of the same spot: where the
     two readings spell a word of a name differently ("Niê" / "Niề"), neither is sure (at most
     :data:`DISAGREE_CONFIDENCE`); where they agree, the surer one counts. Caps title words keep
-    their own confidence: the office lexicon and the block's structure judge those."""
+    their own confidence: the office lexicon and the block's structure judge those. The two are
+    compared on their letters: a speck glued to a word's edge ("'Tạ": a piece of the seal's
+    ring) is no other spelling (no word of a name starts or ends with a mark; "K'Ré" holds one
+    inside)."""
     box = OcrWord(text, left, top, w.width, w.height, confidence)
-    same_spot = [
-        f for f in first if _overlap(box, f) and f.text.strip(".,;:") and any(c.isalpha() for c in f.text)
-    ]
+    same_spot = [f for f in first if _overlap(box, f) and any(c.isalpha() for c in f.text)]
     if not same_spot:
         return confidence
-    core = text.strip(".,;:")
-    if all(f.text.strip(".,;:") == core for f in same_spot):
+    core = _letters(text)
+    if all(_letters(f.text) == core for f in same_spot):
         return max(confidence, *(f.confidence for f in same_spot))
     if all(f.confidence < DISAGREE_CONFIDENCE for f in same_spot):
         return confidence  # the first reading there was no reading ("guyền" at 21 for "Nguyễn")
     if core.isupper():
         return confidence
     return min(confidence, DISAGREE_CONFIDENCE)
+
+
+def _letters(text: str) -> str:
+    """A word without the marks at its edges ("'Tạ", "Tuyết,", '"TL.'): what two readings of it
+    are compared on."""
+    start, end = 0, len(text)
+    while start < end and not text[start].isalnum():
+        start += 1
+    while end > start and not text[end - 1].isalnum():
+        end -= 1
+    return text[start:end]
 
 
 def _overlap(a: OcrWord, b: OcrWord) -> bool:

@@ -166,6 +166,28 @@ def test_two_readings_that_spell_a_name_differently_make_it_unsure() -> None:
     assert merged["Nguyễn"] == 96.0
 
 
+def test_a_speck_glued_to_a_word_is_no_other_spelling_of_it() -> None:
+    # The seal's ring runs through the name's first word: the first reading glued a piece of it
+    # to the word ("'Tạ" at 78), the re-read, with the ring gone, spells the same letters at 59.
+    first = _first_pass(False) + [
+        _w("'Tạ", 990, 700, conf=78, block=3, line=1),
+        _w("Thị", 1080, 700, conf=90, block=3, line=1),
+        _w("K'Ré", 1180, 700, conf=88, block=3, line=1),
+    ]
+    zone = (700, 250, W, 1200)
+    found = [
+        OcrWord("Tạ", 300, 450, 40, 30, 59.0, block=1, paragraph=1, line=1),
+        OcrWord("Thi", 380, 450, 60, 30, 92.0, block=1, paragraph=1, line=1),
+        OcrWord("K'Rê", 480, 450, 80, 30, 91.0, block=1, paragraph=1, line=1),
+    ]
+    merged = {
+        w.text: w.confidence for w in sz.merge_zone(first, found, zone) or [] if w.block >= sz.REREAD_BLOCK
+    }
+    assert merged["Tạ"] == 78.0  # the same letters: the surer reading counts
+    assert merged["Thi"] == sz.DISAGREE_CONFIDENCE  # a tone mark apart is another spelling
+    assert merged["K'Rê"] == sz.DISAGREE_CONFIDENCE  # so is one inside an apostrophe name
+
+
 def test_a_signer_block_the_first_reading_dropped_whole_is_found_by_its_ink() -> None:
     # A certificate's last page: the body ends mid-page with no "Nơi nhận", and the seal and the
     # signature made the page's layout analysis drop the title and the name (no word of them).
