@@ -16,6 +16,7 @@ signer block but not a clean signer title and name.
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 
 import cv2
@@ -56,6 +57,7 @@ def reread_signer_zone(
         return None
     x0, y0, x1, y1 = zone
     best: tuple[int, list[OcrWord]] | None = None
+    readings: list[list[OcrWord]] = []
     levels = [ink_level(image, words)]
     if SECOND_LEVEL and abs(levels[0] - INK_LEVEL) >= 15:
         levels.append(INK_LEVEL)
@@ -67,6 +69,7 @@ def reread_signer_zone(
         merged = merge_zone(words, found, zone)
         if merged is None:
             continue
+        readings.append(merged)
         score = _signer_score(merged, image.shape[1], image.shape[0], dpi)
         if best is None or score > best[0]:
             best = (score, merged)
@@ -79,10 +82,29 @@ def reread_signer_zone(
             found, _ = tesseract.recognize(crop, dpi=dpi, lang=lang, psm=PSM, timeout_s=timeout_s, config="")
             merged = merge_zone(words, found, zone)
             if merged is not None:
+                readings.append(merged)
                 score = _signer_score(merged, image.shape[1], image.shape[0], dpi)
                 if best is None or score > best[0]:
                     best = (score, merged)
-    return best[1] if best else None
+    if best is None:
+        return None
+    return _cross_checked(best[1], [r for r in readings if r is not best[1]])
+
+
+def _cross_checked(words: list[OcrWord], others: list[list[OcrWord]]) -> list[OcrWord]:
+    """The kept reading's name words, judged against the zone's other readings (another ink
+    level, without the seal) as against the first pass: where one of them spells a word of the
+    same spot otherwise ("Vĩnh" / "Vinh"), neither is sure (see :func:`_agreed_confidence`)."""
+    agains = [[f for f in other if f.block >= REREAD_BLOCK] for other in others]
+    out = []
+    for w in words:
+        if w.block >= REREAD_BLOCK:
+            for again in agains:
+                conf = _agreed_confidence(w.text, w.confidence, w.left, w.top, w, again)
+                if conf < w.confidence:
+                    w = dataclasses.replace(w, confidence=conf)
+        out.append(w)
+    return out
 
 
 SEAL_PASS = True  # when the zone's readings still miss the office or name, read it without the seal

@@ -188,6 +188,26 @@ def test_a_speck_glued_to_a_word_is_no_other_spelling_of_it() -> None:
     assert merged["K'Rê"] == sz.DISAGREE_CONFIDENCE  # so is one inside an apostrophe name
 
 
+def test_the_zones_readings_that_spell_a_name_differently_make_it_unsure() -> None:
+    # Two ink levels read the zone: one "Vĩnh" at 72 (kept: it also found the office), the other
+    # "Vinh" at 76. Neither is sure; words they agree on, and caps title words, stay as read.
+    b = sz.REREAD_BLOCK + 1
+
+    def again(text: str, left: int, conf: float) -> OcrWord:
+        return OcrWord(text, left, 700, 20 * len(text), 30, conf, block=b, paragraph=1, line=1)
+
+    kept = [
+        _w("Trên", 230, 200, line=1),
+        again("GIÁM", 1000, 90.0),
+        again("Quang", 1100, 96.0),
+        again("Vĩnh", 1220, 72.0),
+    ]
+    other = [again("GLÁM", 1000, 80.0), again("Quang", 1100, 93.0), again("Vinh", 1220, 76.0)]
+    checked = {w.text: w.confidence for w in sz._cross_checked(kept, [other])}
+    assert checked == {"Trên": 95.0, "GIÁM": 90.0, "Quang": 96.0, "Vĩnh": sz.DISAGREE_CONFIDENCE}
+    assert sz._cross_checked(kept, []) == kept
+
+
 def test_a_signer_block_the_first_reading_dropped_whole_is_found_by_its_ink() -> None:
     # A certificate's last page: the body ends mid-page with no "Nơi nhận", and the seal and the
     # signature made the page's layout analysis drop the title and the name (no word of them).
