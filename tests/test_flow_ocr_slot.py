@@ -51,7 +51,7 @@ def test_a_streak_of_documents_takes_one_slot_and_gives_it_back_when_idle() -> N
     assert slot.acquisitions == 1 and slot.held == 1
     assert _active(name) == 1  # kept between documents
     assert _wait_for(lambda: slot.held == 0)
-    assert _active(name) == 0
+    assert _wait_for(lambda: _active(name) == 0)  # the keeper's release call may still be in flight
     with slot.hold():  # the next streak takes it again
         assert _active(name) == 1
     slot.release_all()
