@@ -23,6 +23,26 @@ def prefect_server() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def _no_leaked_ocr_slots(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a test on the shared Prefect server, delete the global ``ocr`` limit (``sohoa watch``
+    and ``worker`` create it again). A process SIGKILLed while holding one of its slots leaves the
+    slot taken until its lease is reclaimed, and the test server runs no lease-reclaiming service:
+    a later test's workers would wait for slots nobody holds any more."""
+    yield
+    if "prefect_server" not in request.fixturenames:
+        return
+    from prefect.client.orchestration import get_client
+
+    from flows.ocr_slot import OCR_LIMIT
+
+    try:
+        with get_client(sync_client=True) as client:
+            client.delete_global_concurrency_limit_by_name(OCR_LIMIT)
+    except Exception:  # noqa: BLE001 - no such limit: nothing leaked
+        pass
+
+
 @pytest.fixture()
 def sohoa_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh SOHOA_HOME with fast watcher timings; the runtime cache is cleared around the test."""
