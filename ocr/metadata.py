@@ -107,6 +107,8 @@ _SO_PREFIX = re.compile(
 _SO_BARE = re.compile(
     r"^\W{0,2}(?:[sS]\s*[:;.,]?\s+|(?![MmBb][ãaà]\W)\S{1,3}[:;]\s*)(?=\d{1,5}\s*/\s*[A-ZĐ]{2})"
 )
+# The "Số:" label of a line whose number did not parse (handwritten: "Số: 992 _/UBND-TTHC").
+_SO_LABEL = re.compile(r"^\W{0,2}(?:s[o0ô6ố]|sỗ|sổ|sọ)\s*[:;]", re.IGNORECASE)
 _CODE_PIECE = re.compile(r"^(?:[A-ZĐ0-9]+|TTr|CTr|TTh|QyĐ|Tr)+$")
 _VV = re.compile(r"^\W*v\s*/\s*(?:v\b|%)\.?\s*", re.IGNORECASE)  # "V/%": the v of "V/v" misread
 _BODY_START = (
@@ -374,6 +376,7 @@ def _parse_header(lines: list[_Line]) -> _Header:
     header = _Header(agency_lines=[])
     motto_idx: int | None = None
     so_idx: int | None = None
+    label_idx: int | None = None  # a "Số:" line whose number did not parse
     date_idx: int | None = None
     left_parts: list[tuple[int, str]] = []
     for i, ln in enumerate(head):
@@ -390,6 +393,8 @@ def _parse_header(lines: list[_Line]) -> _Header:
             text_after = rest
         else:
             text_after = left
+            if so_idx is None and label_idx is None and i < 12 and _SO_LABEL.match(left):
+                label_idx = i
         near = [x for x in (so_idx, motto_idx) if x is not None]
         if date_idx is None and (not near or i <= min(near) + 8):
             parsed = _parse_date(text_after)
@@ -417,8 +422,9 @@ def _parse_header(lines: list[_Line]) -> _Header:
         header.agency_lines = _agency_block(left_parts, anchor, so_idx)
     start = max(x for x in (so_idx, date_idx, motto_idx, -1) if x is not None) + 1
     if so_idx is not None or date_idx is not None or motto_idx is not None:
-        # A handwritten number or date may be unreadable; the printed type name still follows.
-        _type_and_subject(head, so_idx, date_idx, start, header)
+        # A handwritten number or date may be unreadable; the printed type name still follows,
+        # and a công văn's printed "V/v" still stands under its "Số:" label.
+        _type_and_subject(head, so_idx if so_idx is not None else label_idx, date_idx, start, header)
     return header
 
 
@@ -654,7 +660,7 @@ def _type_and_subject(
                 body = [_strip_trailing_junk(text[vv.end() :])]
                 para = head[i].para
                 for ln in head[i + 1 : i + 6]:
-                    if _parse_date(ln.text) is not None:
+                    if _parse_date(ln.text) is not None or _other_column(ln.text):
                         continue
                     if ln.words and not _strip_trailing_junk(ln.text):
                         continue  # a speck read as a line of its own
@@ -677,6 +683,16 @@ def _type_and_subject(
         h.type_line = head[i]
         h.trich_yeu = _subject(head[i + 1 : i + 8])
         return
+
+
+# A date line whose handwritten day is blank ("Quảng Ngãi, ngày tháng 01 năm 2025").
+_DATE_FRAME_LINE = re.compile(r"\bn\w{0,3}[yÿýỳỷỹỵ]\b.*\bth\w{1,4}\b.*\bn\w{1,3}[:.]?\s*[0-9OoIl]{4}\b")
+
+
+def _other_column(text: str) -> bool:
+    """A line of the header's right column read between a công văn's "V/v" lines: the motto's
+    second line, or a date line whose day was not read."""
+    return find_phrase(text, MOTTO_2, 0.8) is not None or _DATE_FRAME_LINE.search(text) is not None
 
 
 def _match_type(text: str) -> str | None:

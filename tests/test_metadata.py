@@ -153,6 +153,30 @@ def test_commune_cong_van_keeps_vv() -> None:
     assert meta.ngay_ban_hanh == dt.date(2020, 10, 9)
 
 
+# A real công văn (Quảng Ngãi, 2025) whose number is handwritten: OCR reads "992 _" for the
+# written "299" over the dotted blank, and the motto's second line and the date line (day blank)
+# come between the "V/v" lines.
+HANDWRITTEN_NUMBER_CV = """ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+TỈNH QUẢNG NGÃI
+Số: 992 _/UBND-TTHC
+V/v công bố Danh mục TTHC
+và xây dựng quy trình nội bộ
+Độc lập - Tự do - Hạnh phúc
+Quảng Ngãi, ngày tháng 01 năm 2025
+giải quyết TTHC
+Kính gửi:
+- Sở Giao thông vận tải;
+Thực hiện nội dung các Quyết định số: 1743/QĐ-BGTVT ngày 31/12/2024 của Bộ trưởng."""
+
+
+def test_cong_van_under_an_unreadable_handwritten_number() -> None:
+    meta = extract_metadata_from_text([HANDWRITTEN_NUMBER_CV])
+    assert meta.so_ky_hieu is None  # never "992/UBND-TTHC": the number is not printed
+    assert meta.loai_van_ban == "CÔNG VĂN"  # the printed "V/v" under the "Số:" label still tells
+    assert meta.trich_yeu == "V/v công bố Danh mục TTHC và xây dựng quy trình nội bộ giải quyết TTHC"
+    assert meta.dia_danh == "Quảng Ngãi"
+
+
 def test_so_under_provincial_committee() -> None:
     meta = extract_metadata_from_text([SO_UNDER_UBND, SO_SIGNER])
     assert meta.co_quan_ban_hanh == "SỞ KẾ HOẠCH VÀ ĐẦU TƯ"
