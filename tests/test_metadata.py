@@ -154,15 +154,16 @@ def test_commune_cong_van_keeps_vv() -> None:
 
 
 # A real công văn (Quảng Ngãi, 2025) whose number is handwritten: OCR reads "992 _" for the
-# written "299" over the dotted blank, and the motto's second line and the date line (day blank)
-# come between the "V/v" lines.
-HANDWRITTEN_NUMBER_CV = """ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+# written "299" over the dotted blank. Lines in the order the word boxes give them (the two header
+# columns row by row; the date line's day is blank).
+HANDWRITTEN_NUMBER_CV = """ỦY BAN NHÂN DÂN
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
 TỈNH QUẢNG NGÃI
+Độc lập - Tự do - Hạnh phúc
 Số: 992 _/UBND-TTHC
+Quảng Ngãi, ngày tháng 01 năm 2025
 V/v công bố Danh mục TTHC
 và xây dựng quy trình nội bộ
-Độc lập - Tự do - Hạnh phúc
-Quảng Ngãi, ngày tháng 01 năm 2025
 giải quyết TTHC
 Kính gửi:
 - Sở Giao thông vận tải;
