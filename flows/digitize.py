@@ -29,7 +29,7 @@ from prefect import flow, get_run_logger
 from prefect.settings import PREFECT_LOCAL_STORAGE_PATH
 
 from flows import steps
-from flows.ocr_slot import OCR_LIMIT, ocr_slot
+from flows.ocr_slot import ocr_slot
 from flows.redact import contain
 from flows.runtime import get_runtime, no_heartbeat_wait
 from schemas.documents import Outcome, ProcessResult
@@ -38,7 +38,6 @@ from storage import inbox
 
 no_heartbeat_wait()  # each flow run would otherwise idle up to 1 s at its end
 
-__all__ = ["OCR_LIMIT", "digitize", "quarantine"]
 T = TypeVar("T")
 
 
