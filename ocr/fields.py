@@ -333,7 +333,9 @@ def _build(
     if has_boxes and inked and values.get("dia_danh") and md.place_spelling(values["dia_danh"]) == "variant":
         conf["dia_danh"] = min(conf["dia_danh"], 0.5)
     agency = values.get("co_quan_ban_hanh")
-    if agency and _place_confirmed(agency, values.get("dia_danh"), conf.get("dia_danh", 0.0)):
+    # A place completed from the agency block is no second reading of the block's place.
+    own_place = None if parsed.place_from_block else values.get("dia_danh")
+    if agency and _place_confirmed(agency, own_place, conf.get("dia_danh", 0.0)):
         for key in ("co_quan_ban_hanh", "co_quan_chu_quan", "cap"):
             if values.get(key) is not None:
                 conf[key] = max(conf[key], 0.85)
@@ -341,7 +343,7 @@ def _build(
     # OCR'd agency or parent name is only filed when a second reading confirms its spelling.
     if has_boxes and inked:
         body = "\n".join(ln.text for ln in all_lines)
-        place, place_conf = values.get("dia_danh"), conf.get("dia_danh", 0.0)
+        place, place_conf = own_place, conf.get("dia_danh", 0.0)
         for key, name in (("co_quan_ban_hanh", agency), ("co_quan_chu_quan", values.get("co_quan_chu_quan"))):
             if name and not _name_confirmed(name, place, place_conf, body, values.get("so_ky_hieu")):
                 conf[key] = min(conf[key], 0.55)

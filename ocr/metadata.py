@@ -246,6 +246,9 @@ class _Parsed:
     values: dict[str, Any]
     header: _Header
     lines: dict[str, list[_Line]]
+    # The place was completed from the agency block (the date line read only its head): it is no
+    # second reading of the agency's place part and must not confirm it.
+    place_from_block: bool = False
 
 
 def _parse(line_pages: Sequence[Sequence[_Line]], so_trang: int) -> _Parsed:
@@ -255,6 +258,10 @@ def _parse(line_pages: Sequence[Sequence[_Line]], so_trang: int) -> _Parsed:
     all_text = "\n".join(ln.text for page in line_pages for ln in page)
     dia_danh = _vote_spelling(_verify_place(header.place, header, all_text), all_text)
     agency, parent = _agency(header.agency_lines, dia_danh, all_text)
+    from_block = False
+    if dia_danh is None and header.place_head:
+        dia_danh = _place_from_head(header.place_head, (agency, parent), all_text)
+        from_block = dia_danh is not None
     cap = _level(agency, parent)
     signer = _signer(last)
     subject_lines = _lines_within(first[:40], header.trich_yeu)
@@ -285,7 +292,29 @@ def _parse(line_pages: Sequence[Sequence[_Line]], so_trang: int) -> _Parsed:
         "chuc_vu_nguoi_ky": _words_within(signer_tail(last), signer[1]),
     }
     lines["co_quan_chu_quan"] = lines["cap"] = lines["co_quan_ban_hanh"]
-    return _Parsed(values, header, lines)
+    if from_block:
+        lines["dia_danh"] = lines["co_quan_ban_hanh"]
+    return _Parsed(values, header, lines, place_from_block=from_block)
+
+
+def _place_from_head(head: str, names: Sequence[str | None], all_text: str) -> str | None:
+    """ "Ea" (the date line's place, "H'leo," lost) under "… HUYỆN EA H'LEO": the date line names
+    the unit the agency sits in (NĐ 30/2020), so the agency's (or its parent's) place part that
+    starts with those words is the place, spelled as the one unit of those letters is, where the
+    text also prints it so in mixed case (a second reading of the whole name)."""
+    n = len(head.split())
+    text = normalize_lookalikes(nfc(all_text))
+    for name in names:
+        part = place_part(name) if name else None
+        if part is None or len(part.split()) <= n:
+            continue
+        if match_key(" ".join(part.split()[:n])) != match_key(head):
+            continue
+        units = _place_names().get(_loose_key(part), {})
+        unit = units.get(_spelling_key(part)) or (next(iter(units.values())) if len(units) == 1 else None)
+        if unit and re.search(r"(?<![\w'])" + re.escape(unit) + r"(?![\w'])", text):
+            return unit
+    return None
 
 
 def _vote_spelling(place: str | None, all_text: str) -> str | None:
@@ -353,6 +382,8 @@ class _Header:
     so_line: _Line | None = None
     date_line: _Line | None = None
     type_line: _Line | None = None
+    # The first word(s) of a date line's place whose other words OCR lost ("Ea" … "ngày 01 …").
+    place_head: str | None = None
 
 
 def _split_motto(text: str) -> tuple[str, str | None]:
@@ -407,6 +438,8 @@ def _parse_header(lines: list[_Line]) -> _Header:
                 date_idx = i
                 header.date, header.place = parsed
                 header.date_line = ln
+                if header.place is None:
+                    header.place_head = _place_head(ln, head[i - 1] if i else None)
                 if so is None:
                     left = text_after[: _date_start(text_after)].strip() if header.place is None else ""
         if so_idx is None and date_idx is None and left and not _right_column(ln, left, head):
@@ -614,6 +647,36 @@ def _place_before_blank(line: _Line, text: str, nxt: _Line | None) -> str | None
     if not right_of or abs(_middle(line.words) - _middle(nxt.words)) > 0.5 * h:
         return None
     return _clean_place(m.group("place"))
+
+
+_NGAY_WORD = re.compile(r"\W{0,2}n\w{0,3}[yÿýỳỷỹỵ]")
+_HEAD_WORD = re.compile(r"\W{0,2}(?P<w>[A-ZĐÀ-Ỹ][^\W\d_]*(?:'[^\W\d_]+)?)")
+
+
+def _place_head(line: _Line, prev: _Line | None) -> str | None:
+    """ "Ea" … "ngày 01 tháng 4 năm 2024": the capitalised word(s) before "ngày" of a date line
+    whose place did not parse, where a gap of a word or more (OCR dropped "H'leo,") lies between
+    them and "ngày". On the date line itself or, cut off by that gap, on a line of its own to its
+    left on the same row. Only a head: whether a place starts so is for the agency block to say."""
+    words = list(line.words)
+    k = next((j for j, w in enumerate(words) if _NGAY_WORD.fullmatch(w.text)), None)
+    if k is None:
+        return None
+    before = words[:k]
+    if not before and prev is not None and prev.words:
+        h = statistics.median(w.height for w in (*prev.words, *words))
+        if abs(_middle(prev.words) - _middle(words)) <= 0.5 * h:
+            before = list(prev.words)
+    if not 1 <= len(before) <= 2:
+        return None
+    heads = [_HEAD_WORD.fullmatch(w.text) for w in before]
+    if not all(heads) or not all(is_vietnamese_word(m.group("w")) for m in heads if m):
+        return None
+    h = statistics.median(w.height for w in words)
+    gap = words[k].left - (before[-1].left + before[-1].width)
+    if gap < 1.5 * h:
+        return None  # nothing lost between them: "Ea ngày" says no more than "Ea"
+    return " ".join(m.group("w") for m in heads if m)
 
 
 def _middle(words: Sequence[OcrWord]) -> float:

@@ -1,0 +1,81 @@
+"""Header fields of OCR pages whose header band lost or garbled words (no corpus files)."""
+
+from __future__ import annotations
+
+from ocr.fields import extract_fields
+from schemas.documents import OcrPage, OcrWord
+
+# (text, left, top, width, confidence); each row is one Tesseract line unless split by the caller.
+Row = list[tuple[str, int, int, int, float]]
+
+
+def _page(rows: list[Row], height: int = 30) -> OcrPage:
+    words = [
+        OcrWord(text, left, top, width, height, conf, block=1, paragraph=1, line=i)
+        for i, row in enumerate(rows)
+        for text, left, top, width, conf in row
+    ]
+    text = "\n".join(" ".join(w[0] for w in row) for row in rows)
+    return OcrPage(index=0, width=1654, height=2339, dpi=200, words=tuple(words), text=text, confidence=90)
+
+
+def _words(text: str, left: int, top: int, conf: float = 96, gap: int = 14) -> Row:
+    out = []
+    for word in text.split():
+        width = 18 * len(word)
+        out.append((word, left, top, width, conf))
+        left += width + gap
+    return out
+
+
+def _ea_hleo(
+    date_rows: list[Row], subject: str = "Kết luận của Chủ tịch UBND huyện Ea H'leo tại cuộc họp"
+) -> OcrPage:
+    return _page(
+        [
+            _words("ỦY BAN NHÂN DÂN", 335, 169),
+            _words("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 800, 169),
+            _words("HUYỆN EA HLEO", 349, 222),
+            _words("Độc lập - Tự do - Hạnh phúc", 923, 223),
+            _words("Số: 543/TB-UBND", 364, 315),
+            *date_rows,
+            _words("THÔNG BÁO", 746, 394),
+            _words(subject, 341, 458),
+            _words(
+                "Ngày 28/03/2024, tại Hội trường Ủy ban nhân dân huyện, đồng chí Chủ tịch chủ trì.", 230, 664
+            ),
+        ]
+    )
+
+
+def test_date_line_place_cut_by_a_lost_word_is_completed_from_the_agency_block() -> None:
+    # "Ea H'leo, ngày 01 …" read as "Ea" and, after a gap where "H'leo," was dropped, the date.
+    page = _ea_hleo([_words("Ea", 856, 314), _words("ngày 01 tháng 4 năm 2024", 1012, 314)])
+    res = extract_fields([page])
+    assert res.value("dia_danh") == "Ea H'leo"
+    assert res.value("co_quan_ban_hanh") == "ỦY BAN NHÂN DÂN HUYỆN EA H'LEO"
+    assert res.value("cap") == "huyen"
+
+
+def test_head_on_the_date_line_itself_is_completed_too() -> None:
+    page = _ea_hleo([[("Ea", 856, 314, 39, 96), *_words("ngày 01 tháng 4 năm 2024", 1012, 314)]])
+    assert extract_fields([page]).value("dia_danh") == "Ea H'leo"
+
+
+def test_head_with_no_gap_before_ngay_is_not_completed() -> None:
+    # Nothing was lost between "Ea" and "ngày": the line says no more than "Ea", which is no place.
+    page = _ea_hleo([[("Ea", 950, 314, 39, 96), *_words("ngày 01 tháng 4 năm 2024", 1003, 314)]])
+    assert extract_fields([page]).value("dia_danh") is None
+
+
+def test_head_is_not_completed_without_a_mixed_case_reading_of_the_whole_name() -> None:
+    page = _ea_hleo(
+        [_words("Ea", 856, 314), _words("ngày 01 tháng 4 năm 2024", 1012, 314)],
+        subject="Kết luận của Chủ tịch UBND huyện tại cuộc họp",
+    )
+    assert extract_fields([page]).value("dia_danh") is None
+
+
+def test_head_that_does_not_start_the_agency_place_is_not_completed() -> None:
+    page = _ea_hleo([_words("Krông", 820, 314), _words("ngày 01 tháng 4 năm 2024", 1012, 314)])
+    assert extract_fields([page]).value("dia_danh") is None
