@@ -205,12 +205,23 @@ def without_seal(gray: np.ndarray, level: int, *, dpi: int, line_h: float) -> np
 
 
 def _signer_score(words: list[OcrWord], width: int, height: int, dpi: int) -> int:
-    """How many of the signer's name and office a reading yields (0-2)."""
+    """How many of the signer's name and office a reading yields (0-2). A name counts only when
+    every word of it is read surely enough to be filed (:data:`SURE_NAME_WORD`): one read unsurely
+    ("Thí" at 39 for "Thị") is as good as missing, so the zone's next reading is tried."""
     from ocr import metadata as md
 
     page = OcrPage(index=0, width=width, height=height, dpi=dpi, words=tuple(words), text="", confidence=0.0)
-    name, office = md._signer(md._lines_from_words(page))
+    lines = md._lines_from_words(page)
+    name, office = md._signer(lines)
+    if name is not None:
+        tail = md.signer_tail(lines)
+        confs = [w.confidence for ln in md._words_within(tail, name) for w in ln.words]
+        if confs and min(confs) < SURE_NAME_WORD:
+            name = None
     return int(name is not None) + int(office is not None)
+
+
+SURE_NAME_WORD = 65.0  # ocr.fields files a name whose least sure word is at least this sure
 
 
 def ink_level(image: np.ndarray, words: list[OcrWord]) -> int:
@@ -375,7 +386,10 @@ def merge_zone(
     ]
     replaced = [w for w in words if inside(w) and (w.block, w.paragraph, w.line) not in sure]
     added: list[OcrWord] = []
+    specks = _specks_before_names(found)
     for w in found:
+        if id(w) in specks:
+            continue
         moved = OcrWord(
             text=w.text,
             left=w.left + x0,
@@ -397,6 +411,37 @@ def merge_zone(
     return kept + added
 
 
+SPECK_WORD_CONFIDENCE = 30.0  # a line's first word read less surely than this may be a speck
+
+
+def _specks_before_names(found: list[OcrWord]) -> set[int]:
+    """``id``s of words the zone's reading put before a name that are no part of it: a line's
+    first word read very unsurely, with no capital (a piece of the seal's ring or of the
+    signature read as "cà"), right before a known surname ("cà Kiều Thị Minh Thảo"). A name
+    starts with its surname, capitalised; a surname misread as such a speck leaves no known
+    surname first, so nothing is dropped there."""
+    from ocr.fields import _SURNAME_KEYS
+    from ocr.vntext import match_key
+
+    lines: dict[tuple[int, int, int], list[OcrWord]] = {}
+    for w in found:
+        lines.setdefault((w.block, w.paragraph, w.line), []).append(w)
+    out = set()
+    for ws in lines.values():
+        ws = sorted(ws, key=lambda w: w.left)
+        if len(ws) < 3:
+            continue
+        first, surname = ws[0], _letters(ws[1].text)
+        if (
+            first.confidence < SPECK_WORD_CONFIDENCE
+            and not any(c.isupper() for c in first.text)
+            and surname[:1].isupper()
+            and match_key(surname) in _SURNAME_KEYS
+        ):
+            out.add(id(first))
+    return out
+
+
 def _agreed_confidence(
     text: str, confidence: float, left: int, top: int, w: OcrWord, first: list[OcrWord]
 ) -> float:
@@ -408,7 +453,7 @@ def _agreed_confidence(
     ring) is no other spelling (no word of a name starts or ends with a mark; "K'Ré" holds one
     inside)."""
     box = OcrWord(text, left, top, w.width, w.height, confidence)
-    same_spot = [f for f in first if _overlap(box, f) and any(c.isalpha() for c in f.text)]
+    same_spot = [f for f in first if _same_spot(box, f) and any(c.isalpha() for c in f.text)]
     if not same_spot:
         return confidence
     core = _letters(text)
@@ -430,6 +475,18 @@ def _letters(text: str) -> str:
     while end > start and not text[end - 1].isalnum():
         end -= 1
     return text[start:end]
+
+
+def _same_spot(a: OcrWord, b: OcrWord) -> bool:
+    """Two readings of one word: their boxes overlap and one holds the other's centre. A box a
+    signature's stroke stretched ("Minh" 99 px tall under a loop) only grazes a stroke read
+    beside it ("v") and is no reading of it."""
+
+    def holds(x: OcrWord, y: OcrWord) -> bool:
+        cx, cy = y.left + y.width / 2, y.top + y.height / 2
+        return x.left <= cx < x.left + x.width and x.top <= cy < x.top + x.height
+
+    return _overlap(a, b) and (holds(a, b) or holds(b, a))
 
 
 def _overlap(a: OcrWord, b: OcrWord) -> bool:

@@ -208,6 +208,64 @@ def test_the_zones_readings_that_spell_a_name_differently_make_it_unsure() -> No
     assert sz._cross_checked(kept, []) == kept
 
 
+def test_a_signature_stretched_box_is_no_reading_of_the_stroke_beside_it() -> None:
+    # Another level read a stroke of the signature as "v" above and left of "Minh", whose box the
+    # signature's loop stretched up to meet it: the boxes graze, neither holds the other's centre.
+    b = sz.REREAD_BLOCK + 1
+    kept = [
+        OcrWord("Minh", 660, 467, 129, 99, 96.0, block=b, paragraph=1, line=1),
+        OcrWord("Thảo", 806, 526, 125, 40, 94.0, block=b, paragraph=1, line=1),
+    ]
+    other = [
+        OcrWord("v", 610, 449, 76, 63, 62.0, block=b, paragraph=1, line=1),
+        OcrWord("Thao", 806, 526, 125, 41, 90.0, block=b, paragraph=1, line=2),
+    ]
+    checked = {w.text: w.confidence for w in sz._cross_checked(kept, [other])}
+    assert checked == {"Minh": 96.0, "Thảo": sz.DISAGREE_CONFIDENCE}
+
+
+def _reread_line(*words: tuple[str, float]) -> list[OcrWord]:
+    out, left = [], 300
+    for text, conf in words:
+        out.append(OcrWord(text, left, 450, 20 * len(text), 30, conf, block=1, paragraph=1, line=1))
+        left += 20 * len(text) + 15
+    return out
+
+
+def test_a_speck_before_a_surname_is_dropped_from_the_name_line() -> None:
+    first = _first_pass(False)
+    zone = (700, 250, W, 1200)
+
+    def merged_text(found: list[OcrWord]) -> str:
+        return " ".join(w.text for w in sz.merge_zone(first, found, zone) or [] if w.block >= sz.REREAD_BLOCK)
+
+    # The seal's ring left of the name read as "cà" at 18: no part of it.
+    assert merged_text(_reread_line(("cà", 18), ("Kiều", 94), ("Thị", 96), ("Thảo", 94))) == "Kiều Thị Thảo"
+    # A surname read as junk ("rau" for "Trần"), a sure first word, or no known surname after
+    # it: the line stays as read (dropping the word would leave a name without its surname).
+    for line in (
+        (("rau", 20), ("Trọng", 50), ("Hòa", 95)),
+        (("cà", 60), ("Kiều", 94), ("Thảo", 94)),
+        (("cà", 18), ("Thị", 94), ("Thảo", 94)),
+        (("Cà", 18), ("Kiều", 94), ("Thảo", 94)),
+    ):
+        assert merged_text(_reread_line(*line)) == " ".join(t for t, _ in line)
+
+
+def test_a_reading_with_an_unsure_name_scores_as_without_it() -> None:
+    def page(name_conf: float) -> list[OcrWord]:
+        return _first_pass(False) + [
+            _w("CHỦ", 1020, 400, block=3, line=1),
+            _w("TỊCH", 1120, 400, block=3, line=1),
+            _w("Trần", 980, 700, block=3, line=2),
+            _w("Thí", 1080, 700, conf=name_conf, block=3, line=2),
+            _w("Hải", 1180, 700, block=3, line=2),
+        ]
+
+    assert sz._signer_score(page(96.0), W, H, 200) == 2
+    assert sz._signer_score(page(39.0), W, H, 200) == 1  # "Thí" at 39: the next level is read
+
+
 def test_a_signer_block_the_first_reading_dropped_whole_is_found_by_its_ink() -> None:
     # A certificate's last page: the body ends mid-page with no "Nơi nhận", and the seal and the
     # signature made the page's layout analysis drop the title and the name (no word of them).
