@@ -398,16 +398,17 @@ def _build(
                 conf["so_ky_hieu"], 0.85 if conf["so_ky_hieu"] >= NOTATION_FLOOR else 0.0
             )
     if values.get("dia_danh") and not parsed.lines.get("dia_danh"):
+        # Found as read: "Đắk MII," for "Đắk Mil" (I and l confused) is its reading too.
         place_lines = [
             ln
             for ln in (line_pages[0] if line_pages else [])[:40]
-            if match_key(values["dia_danh"]) in match_key(ln.text)
+            if md._il_key(values["dia_danh"]) in md._il_key(ln.text)
         ]
         if place_lines and has_boxes:
             words = [
                 w
                 for w in place_lines[0].words
-                if match_key(w.text).strip(",") in match_key(values["dia_danh"]).split()
+                if md._il_key(w.text).strip(",") in md._il_key(values["dia_danh"]).split()
             ]
             conf["dia_danh"] = min((w.confidence for w in words), default=0.0) / 100.0
         elif place_lines:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import json
 import re
 import statistics
@@ -1087,6 +1088,7 @@ def _verify_place(place: str | None, header: _Header, all_text: str) -> str | No
     if not place:
         return None
     place = _place_from_block(_place_il_from_block(place, header.agency_lines), header.agency_lines)
+    place = _place_il_from_units(place)
     pkey = match_key(place)
     if len(pkey) < 2:
         return None
@@ -1102,7 +1104,48 @@ def _verify_place(place: str | None, header: _Header, all_text: str) -> str | No
     # Repeated in the text as a name of its own: "Jút" inside "Cư Jút" is not the place "Jút".
     whole = re.compile(r"(?<![\w'])" + re.escape(place) + r"(?![\w'])", re.IGNORECASE)
     count = sum(1 for m in whole.finditer(all_text) if not _after_name_word(all_text, m.start()))
-    return place if count >= 2 else _block_place_near(place, header.agency_lines)
+    if count >= 2 or _block_place_cut(place, header.agency_lines):
+        return place
+    return _block_place_near(place, header.agency_lines)
+
+
+def _place_il_from_units(place: str) -> str:
+    """ "Đắk MII" → "Đắk Mil": a capital I (or 1) inside a word of the date line's place is an l or
+    an i misread (Tesseract confuses them); where exactly one choice of l or i for those letters
+    gives a unit's exact name, and the reading as it stands names none, that name is the place."""
+    if place_spelling(place) is not None:
+        return place
+    slots = [
+        (wi, j)
+        for wi, word in enumerate(place.split())
+        for j, ch in enumerate(word)
+        if j and ch in "I1l" and word[j - 1] != "'" and (ch != "l" or "I" in word or "1" in word)
+    ]
+    if not slots or len(slots) > 4:
+        return place
+    found = set()
+    for choice in itertools.product("il", repeat=len(slots)):
+        words = [list(w) for w in place.split()]
+        for (wi, j), ch in zip(slots, choice, strict=True):
+            words[wi][j] = ch
+        cand = " ".join("".join(w) for w in words)
+        if place_spelling(cand) == "exact":
+            found.add(cand)  # as printed: the list's casing is the GSO's ("Ia HLốp")
+    return found.pop() if len(found) == 1 else place
+
+
+def _block_place_cut(place: str, agency_lines: Sequence[str]) -> bool:
+    """ "HUYỆN ĐẮK" over "Đắk Mil, ngày …": the agency line lost its last word(s) and the date line,
+    which names the unit the agency sits in (NĐ 30/2020), starts with what is left of it. Only for
+    a unit's exact name, and a head of three letters or more."""
+    if place_spelling(place) != "exact":
+        return False
+    words = match_key(place).split()
+    for name in _block_places(agency_lines):
+        head = match_key(name).split()
+        if 0 < len(head) < len(words) and words[: len(head)] == head and len("".join(head)) >= 3:
+            return True
+    return False
 
 
 def _block_place_near(place: str, agency_lines: Sequence[str]) -> str | None:
@@ -1375,6 +1418,10 @@ def _fix_place_part(agency: str, dia_danh: str | None) -> str:
             for level, _ in _LEVELS:
                 if rest == _il_key(level + place_up).replace(" ", ""):
                     return f"{prefix} {level} {place_up}"
+    part = place_part(agency)
+    if part and place_spelling(dia_danh) == "exact" and _block_place_cut(dia_danh, [agency]):
+        # "… HUYỆN ĐẮK" (its last word lost) under the date line's "Đắk Mil": the unit it names.
+        return agency[: len(agency) - len(part)] + place_up
     n = len(place_up.split())
     words = agency.split()
     if len(words) <= n:

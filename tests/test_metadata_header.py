@@ -79,3 +79,41 @@ def test_head_is_not_completed_without_a_mixed_case_reading_of_the_whole_name() 
 def test_head_that_does_not_start_the_agency_place_is_not_completed() -> None:
     page = _ea_hleo([_words("Krông", 820, 314), _words("ngày 01 tháng 4 năm 2024", 1012, 314)])
     assert extract_fields([page]).value("dia_danh") is None
+
+
+def _dak_mil(block_place: str, date_place: str = "Đắk MII,") -> OcrPage:
+    return _page(
+        [
+            _words("ỦY BAN NHÂN DÂN", 335, 169),
+            _words("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 800, 169),
+            _words(f"HUYỆN {block_place}", 349, 222),
+            _words("Độc lập - Tự do - Hạnh phúc", 923, 223),
+            _words("Số: 1489/UBND-TNMT", 364, 315),
+            _words(f"{date_place} ngày 09 tháng 10 năm 2020", 856, 314),
+            _words("V/v đề nghị bố trí vốn thực hiện công trình", 341, 394),
+            _words("Kính gửi: Ủy ban nhân dân tỉnh.", 600, 458),
+        ]
+    )
+
+
+def test_place_with_i_for_l_takes_the_unit_name_the_cut_agency_line_starts() -> None:
+    # "Đắk MII": Tesseract's I for l and i; "HUYỆN ĐẮK": the block's line lost "MIL" to a speck.
+    res = extract_fields([_dak_mil("ĐẮK")])
+    assert res.value("dia_danh") == "Đắk Mil"
+    assert res.value("co_quan_ban_hanh") == "ỦY BAN NHÂN DÂN HUYỆN ĐẮK MIL"
+    assert res.value("cap") == "huyen"
+
+
+def test_place_the_cut_agency_line_does_not_start_is_not_taken() -> None:
+    res = extract_fields([_dak_mil("KRÔNG")])
+    assert res.value("dia_danh") is None
+    assert res.value("co_quan_ban_hanh") is None
+
+
+def test_i_for_l_in_a_place_is_read_back_only_to_a_unit_name() -> None:
+    from ocr.metadata import _place_il_from_units
+
+    assert _place_il_from_units("Đắk MII") == "Đắk Mil"
+    assert _place_il_from_units("Ia HIốp") == "Ia Hlốp"
+    assert _place_il_from_units("Đắk Mil") == "Đắk Mil"  # a unit's name as read: kept
+    assert _place_il_from_units("Hòa BIxyz") == "Hòa BIxyz"  # no unit either way: kept as read
