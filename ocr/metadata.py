@@ -627,8 +627,12 @@ def _parse_date(text: str) -> tuple[dt.date, str | None] | None:
 
 
 def _parse_place_only(text: str) -> str | None:
-    """The place of a "<place>, ngày …" line whose date digits could not be read."""
-    m = re.search(r"^(?P<place>[^,]{2,40}),\s*ng\w{0,2}y\b", text)
+    """The place of a "<place>, ngày …" line whose date digits could not be read, or whose frame
+    words a streak garbled where its digits stand as a date's do ("Bình Phước, ñuày 22 ding 11
+    năm", the year lost)."""
+    m = re.search(r"^(?P<place>[^,]{2,40}),\s*ng\w{0,2}y\b", text) or re.search(
+        r"^(?P<place>[^,]{2,40}),\s*\S{3,5}\s+[0-9OoIl]{1,2}\s+\S{2,6}\s+[0-9OoIl]{1,2}\s+n\w{1,3}\b", text
+    )
     return _clean_place(m.group("place")) if m else None
 
 

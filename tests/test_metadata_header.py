@@ -117,3 +117,30 @@ def test_i_for_l_in_a_place_is_read_back_only_to_a_unit_name() -> None:
     assert _place_il_from_units("Ia HIốp") == "Ia Hlốp"
     assert _place_il_from_units("Đắk Mil") == "Đắk Mil"  # a unit's name as read: kept
     assert _place_il_from_units("Hòa BIxyz") == "Hòa BIxyz"  # no unit either way: kept as read
+
+
+def _binh_phuoc(date_line: str) -> OcrPage:
+    return _page(
+        [
+            _words("UBND TỈNH BÌNH PHƯỚC", 442, 250),
+            _words("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 1000, 250),
+            _words("SỞ TƯ PHÁP", 520, 320),
+            _words("Độc lập - Tự do - Hạnh phúc", 1100, 320),
+            _words("Số: 289/BC-STP", 566, 467),
+            _words(date_line, 1233, 469),
+            _words("BÁO CÁO", 1187, 608),
+            _words("Kết quả công tác tư pháp năm 2022", 513, 685),
+        ]
+    )
+
+
+def test_place_of_a_date_line_whose_frame_words_a_streak_garbled() -> None:
+    # "ngày" and "tháng" garbled, the year lost: the day and month still frame a date line.
+    res = extract_fields([_binh_phuoc('"Bình Phước, ñuày 22 ding 11 năm')])
+    assert res.value("dia_danh") == "Bình Phước"
+    assert res.value("ngay_ban_hanh") is None
+
+
+def test_comma_line_without_a_date_frame_gives_no_place() -> None:
+    res = extract_fields([_binh_phuoc("Bình Phước, tổng hợp 22 đơn vị trong năm")])
+    assert res.value("dia_danh") is None
