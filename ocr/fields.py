@@ -397,6 +397,26 @@ def _build(
             conf["so_ky_hieu"] = max(
                 conf["so_ky_hieu"], 0.85 if conf["so_ky_hieu"] >= NOTATION_FLOOR else 0.0
             )
+    # A Sở's or Phòng's name from the closed list whose code, kind letter and all, the ký hiệu
+    # carries ("289/BC-STTTT" under "SỞ THÔNG TIN VÀ TRUYỀN THÔNG" read through streaks): two
+    # readings agree. Its parent too, where it ends on the confirmed province or district.
+    agency, so = values.get("co_quan_ban_hanh"), values.get("so_ky_hieu")
+    if (
+        has_boxes
+        and agency
+        and so
+        and "/" in so
+        and conf["so_ky_hieu"] >= THRESHOLDS["so_ky_hieu"]
+        and md.department_confirmed(agency)
+    ):
+        pieces = {p.upper() for p in re.split(r"[-/]", normalize_lookalikes(so.split("/", 1)[1])) if p}
+        kind, dept = agency.split(" ", 1)
+        if ("S" if kind == "SỞ" else "P") + md._dept_initials(dept) in pieces:
+            for key in ("co_quan_ban_hanh", "cap"):
+                conf[key] = max(conf[key], 0.85)
+            parent = values.get("co_quan_chu_quan")
+            if parent and _place_confirmed(parent, own_place, conf.get("dia_danh", 0.0)):
+                conf["co_quan_chu_quan"] = max(conf["co_quan_chu_quan"], 0.85)
     if values.get("dia_danh") and not parsed.lines.get("dia_danh"):
         # Found as read: "Đắk MII," for "Đắk Mil" (I and l confused) is its reading too.
         place_lines = [

@@ -22,7 +22,7 @@ import re
 import statistics
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ from ocr.vntext import (
     nfc,
     normalize_lookalikes,
     normalize_tone_placement,
+    similarity,
 )
 from schemas.documents import Cap, DocumentMetadata, OcrPage, OcrWord
 
@@ -259,6 +260,8 @@ def _parse(line_pages: Sequence[Sequence[_Line]], so_trang: int) -> _Parsed:
     all_text = "\n".join(ln.text for page in line_pages for ln in page)
     dia_danh = _vote_spelling(_verify_place(header.place, header, all_text), all_text)
     agency, parent = _agency(header.agency_lines, dia_danh, all_text)
+    if agency is None and header.so_ky_hieu:
+        agency, parent = _agency_from_code(header.left_parts, header.so_ky_hieu, dia_danh) or (None, None)
     from_block = False
     if dia_danh is None and header.place_head:
         dia_danh = _place_from_head(header.place_head, (agency, parent), all_text)
@@ -292,6 +295,8 @@ def _parse(line_pages: Sequence[Sequence[_Line]], so_trang: int) -> _Parsed:
         "nguoi_ky": _words_within(signer_tail(last), signer[0]),
         "chuc_vu_nguoi_ky": _words_within(signer_tail(last), signer[1]),
     }
+    if agency and not lines["co_quan_ban_hanh"]:  # named from the ký hiệu: the lines that read it
+        lines["co_quan_ban_hanh"] = [ln for ln in head if _strip_junk(ln.text) in header.left_parts]
     lines["co_quan_chu_quan"] = lines["cap"] = lines["co_quan_ban_hanh"]
     if from_block:
         lines["dia_danh"] = lines["co_quan_ban_hanh"]
@@ -385,6 +390,8 @@ class _Header:
     type_line: _Line | None = None
     # The first word(s) of a date line's place whose other words OCR lost ("Ea" … "ngày 01 …").
     place_head: str | None = None
+    # The left-column texts above the Số line, as read (the agency block before any filtering).
+    left_parts: list[str] = field(default_factory=list)
 
 
 def _split_motto(text: str) -> tuple[str, str | None]:
@@ -454,6 +461,7 @@ def _parse_header(lines: list[_Line]) -> _Header:
     )
     if anchor is not None or so_idx is not None:
         header.agency_lines = _agency_block(left_parts, anchor, so_idx)
+    header.left_parts = [t for i, t in left_parts if so_idx is None or i < so_idx]
     start = max(x for x in (so_idx, date_idx, motto_idx, -1) if x is not None) + 1
     if so_idx is not None or date_idx is not None or motto_idx is not None:
         # A handwritten number or date may be unreadable; the printed type name still follows,
@@ -1375,6 +1383,60 @@ def _block_places(agency_lines: Sequence[str]) -> list[str]:
                 out.append(" ".join(words[n:]))
                 break
     return out
+
+
+def _dept_initials(dept: str) -> str:
+    return "".join(w[0] for w in normalize_lookalikes(dept).upper().split() if w[0].isalpha() and w != "VÀ")
+
+
+def _agency_from_code(left_parts: Sequence[str], so: str, place: str | None) -> tuple[str, str | None] | None:
+    """ "289/BC-STTTT" over a block read "Ù THÔNG TIN" | "VÀ#FRUYỀN THÔNG" (streaks): the ký hiệu's
+    agency part is the code of one Sở or Phòng of the closed list (its kind letter and the
+    initials of its department), and the left column above the Số line reads that name nearly
+    (one to three lines, accents aside): the agency. Its parent is the line above when that line
+    ends with "TỈNH"/"HUYỆN" and the date line's place ("UBNIỆTỈNH BÌNH PHƯỚC": "UBND TỈNH BÌNH
+    PHƯỚC"), abbreviated as its few letters before the level word say."""
+    if "/" not in so:
+        return None
+    pieces = {p.upper() for p in re.split(r"[-/]", normalize_lookalikes(so.split("/", 1)[1])) if p}
+    found = {
+        (kind, dept)
+        for kind, letter in (("SỞ", "S"), ("PHÒNG", "P"))
+        for dept in DEPARTMENTS
+        if letter + _dept_initials(dept) in pieces
+    }
+    if len(found) != 1:
+        return None
+    kind, dept = found.pop()
+    name = f"{kind} {dept.upper()}"
+    parts = [_strip_junk(t) for t in left_parts]
+    for i in range(len(parts)):
+        for j in range(i + 1, min(i + 3, len(parts)) + 1):
+            text = re.sub(r"[^\w\s-]", " ", " ".join(parts[i:j]))
+            if similarity(text, name) >= 0.8 and similarity(" ".join(parts[i : j - 1]), name) < 0.8:
+                return name, (_parent_line(parts[i - 1], kind, place) if i else None)
+    return None
+
+
+def _parent_line(text: str, kind: str, place: str | None) -> str | None:
+    """The parent People's Committee line of a Sở/Phòng, read with its level word glued on or its
+    abbreviation garbled: kept only where it ends on that level word and the confirmed place."""
+    if not place:
+        return None
+    level = "TỈNH" if kind == "SỞ" else "HUYỆN"
+    up = nfc(place).upper()
+    m = re.search(r"(?<![\w'])" + re.escape(up) + r"(?![\w'])", nfc(text))
+    if m is None:
+        return None
+    head = re.sub(r"[^a-z]", "", match_key(text[: m.start()]))
+    if not head.endswith(match_key(level)):
+        return None
+    head = head[: -len(match_key(level))]
+    if head.startswith("ubn") and len(head) <= 6:
+        return f"UBND {level} {up}"
+    if Levenshtein.normalized_similarity(head, "uybannhandan") >= 0.85:
+        return f"{UBND} {level} {up}"
+    return None
 
 
 def department_cut_risk(name: str) -> bool:

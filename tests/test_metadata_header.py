@@ -144,3 +144,52 @@ def test_place_of_a_date_line_whose_frame_words_a_streak_garbled() -> None:
 def test_comma_line_without_a_date_frame_gives_no_place() -> None:
     res = extract_fields([_binh_phuoc("Bình Phước, tổng hợp 22 đơn vị trong năm")])
     assert res.value("dia_danh") is None
+
+
+def _so_block(block: list[Row], so: str, date_line: str = "Bình Phước, ngày 22 tháng 11 năm 2022") -> OcrPage:
+    return _page(
+        [
+            *block,
+            _words("Độc lập - Tự do - Hạnh phúc", 1100, 327),
+            _words(f"Số: {so}", 566, 467),
+            _words(date_line, 1233, 469),
+            _words("BÁO CÁO", 1187, 608),
+            _words("Kết quả thực hiện công tác cải cách hành chính năm 2022", 513, 685),
+        ]
+    )
+
+
+STREAKED_STTTT = [
+    [("'UBNIỆTỈNH", 442, 250, 190, 24), ("BÌNH", 650, 250, 80, 90), ("PHƯỚC", 745, 250, 110, 78)]
+    + [("GỘNG", 1100, 250, 90, 78), *_words("HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 1210, 250)],
+    [("Ù", 617, 320, 20, 25), ("THÔNG", 650, 320, 110, 91), ("TIN", 775, 320, 60, 89)],
+    [("VÀ#FRUYỀN", 514, 385, 180, 26), ("THÔNG", 710, 385, 110, 92)],
+]
+
+
+def test_sos_name_garbled_by_streaks_is_read_from_its_code_in_the_ky_hieu() -> None:
+    res = extract_fields([_so_block(STREAKED_STTTT, "289/BC-STTTT")])
+    assert res.value("co_quan_ban_hanh") == "SỞ THÔNG TIN VÀ TRUYỀN THÔNG"
+    assert res.value("co_quan_chu_quan") == "UBND TỈNH BÌNH PHƯỚC"
+    assert res.value("cap") == "tinh"
+
+
+def test_garbled_block_with_another_code_names_no_agency() -> None:
+    res = extract_fields([_so_block(STREAKED_STTTT, "289/BC-STP")])
+    assert res.value("co_quan_ban_hanh") is None
+    assert res.value("cap") is None
+
+
+def test_parent_on_another_place_than_the_date_line_is_not_taken() -> None:
+    res = extract_fields([_so_block(STREAKED_STTTT, "289/BC-STTTT", "Đồng Nai, ngày 22 tháng 11 năm 2022")])
+    assert res.value("co_quan_chu_quan") is None
+
+
+def test_unsure_department_reading_is_confirmed_by_its_code_only() -> None:
+    block = [
+        _words("UBND TỈNH BÌNH PHƯỚC", 442, 250, conf=50)
+        + _words("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 1100, 250),
+        [("SỞ", 560, 320, 40, 40), ("TƯ", 615, 320, 40, 45), ("PHÁP", 670, 320, 90, 60)],
+    ]
+    assert extract_fields([_so_block(block, "289/BC-STP")]).value("co_quan_ban_hanh") == "SỞ TƯ PHÁP"
+    assert extract_fields([_so_block(block, "289/BC-UBND")]).value("co_quan_ban_hanh") is None
