@@ -492,6 +492,7 @@ def _agency_block(left_parts: list[tuple[int, str]], anchor: int | None, so_idx:
         if not text or _motto_piece(text):
             continue  # a speck line, or a piece of the motto column cut off by a gap: not the block
         text = re.sub(r"(?<=[^\W\d_])-(?=[^\W\d_])", " - ", _strip_junk_tokens(text))  # "SỞ-TƯ PHÁP"
+        text = _UBND_GLUED.sub("UBND ", text)  # "UBNDTỈNH ĐẮK NÔNG": the space lost
         letters = [c for c in text if c.isalpha()]
         if len(letters) < 4 or not is_upper_text(text, 0.9) or not _looks_like_caps_words(text):
             if block:
@@ -503,6 +504,7 @@ def _agency_block(left_parts: list[tuple[int, str]], anchor: int | None, so_idx:
     return list(reversed(block))
 
 
+_UBND_GLUED = re.compile(r"^UBND(?=(?:TỈNH|HUYỆN|XÃ|PHƯỜNG|QUẬN|THỊ|THÀNH)\b)")
 _MOTTO_ONLY = {"cong", "hoa", "chu", "nghia", "viet", "nam", "doc", "lap", "hanh", "phuc"}
 
 

@@ -193,3 +193,14 @@ def test_unsure_department_reading_is_confirmed_by_its_code_only() -> None:
     ]
     assert extract_fields([_so_block(block, "289/BC-STP")]).value("co_quan_ban_hanh") == "SỞ TƯ PHÁP"
     assert extract_fields([_so_block(block, "289/BC-UBND")]).value("co_quan_ban_hanh") is None
+
+
+def test_ubnd_glued_to_its_level_word_is_the_parent_line() -> None:
+    block = [
+        _words("UBNDTỈNH ĐẮK NÔNG", 442, 250) + _words("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 1100, 250),
+        _words("SỞ TƯ PHÁP", 560, 320),
+    ]
+    res = extract_fields([_so_block(block, "71/TB-STP", "Đắk Nông, ngày 22 tháng 11 năm 2022")])
+    assert res.value("co_quan_chu_quan") == "UBND TỈNH ĐẮK NÔNG"
+    assert res.value("co_quan_ban_hanh") == "SỞ TƯ PHÁP"
+    assert res.value("dia_danh") == "Đắk Nông"
