@@ -408,7 +408,41 @@ def merge_zone(
         added.append(moved)
     if not added:
         return None
-    return kept + added
+    return _names_cut_short(kept, added, sure) + added
+
+
+def _names_cut_short(
+    kept: list[OcrWord], added: list[OcrWord], sure: set[tuple[int, int, int]]
+) -> list[OcrWord]:
+    """``kept`` with the first word of a name line the first pass read surely made unsure where
+    the zone's reading found a word right before it on its row ("go" | "Thanh Sơn": the seal's
+    ring glued to "Ngô" made the first pass drop it). A name that lost its surname is a wrong
+    name; held back, it is only a missed one."""
+    from ocr import metadata as md
+
+    lines: dict[tuple[int, int, int], list[OcrWord]] = {}
+    for w in kept:
+        if (w.block, w.paragraph, w.line) in sure:
+            lines.setdefault((w.block, w.paragraph, w.line), []).append(w)
+    cut: set[int] = set()
+    for ws in lines.values():
+        ws = sorted(ws, key=lambda w: w.left)
+        if md._name(" ".join(w.text for w in ws)) is None:
+            continue
+        first = ws[0]
+        h = statistics.median(w.height for w in ws)
+        for a in added:
+            row = min(a.top + a.height, first.top + first.height) - max(a.top, first.top)
+            gap = first.left - (a.left + a.width)
+            if row >= 0.5 * h and -2 <= gap <= NAME_WORD_GAP * h and any(c.isalpha() for c in a.text):
+                cut.add(id(first))
+    return [
+        dataclasses.replace(w, confidence=min(w.confidence, DISAGREE_CONFIDENCE)) if id(w) in cut else w
+        for w in kept
+    ]
+
+
+NAME_WORD_GAP = 1.0  # line heights: a word this close before a name's first word is of the name
 
 
 SPECK_WORD_CONFIDENCE = 30.0  # a line's first word read less surely than this may be a speck

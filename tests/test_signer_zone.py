@@ -6,6 +6,7 @@ lines, as a red seal looks on a gray scan.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -250,6 +251,27 @@ def test_a_speck_before_a_surname_is_dropped_from_the_name_line() -> None:
         (("Cà", 18), ("Kiều", 94), ("Thảo", 94)),
     ):
         assert merged_text(_reread_line(*line)) == " ".join(t for t, _ in line)
+
+
+def test_a_sure_name_line_with_a_word_read_right_before_it_is_cut_short() -> None:
+    # The first pass read "Thanh Sơn" surely (the seal's ring glued to "Ngô" made it drop the
+    # word); the zone's reading finds "go" right before it on its row: the name lost a word.
+    first = _first_pass(False) + [
+        _w("Thanh", 1118, 700, conf=96, block=3, line=1),
+        _w("Sơn", 1236, 700, conf=96, block=3, line=1),
+    ]
+    zone = (700, 250, W, 1200)
+
+    def name_confs(found: list[OcrWord]) -> dict[str, float]:
+        merged = sz.merge_zone(first, found, zone) or []
+        return {w.text: w.confidence for w in merged if w.block == 3}
+
+    before = OcrWord("go", 376, 452, 35, 30, 60.0, block=1, paragraph=1, line=1)
+    assert name_confs([before]) == {"Thanh": sz.DISAGREE_CONFIDENCE, "Sơn": 96.0}
+    # A word far left on the row (a "Nơi nhận" item's end), or on another row: the name stands.
+    far = dataclasses.replace(before, left=200)
+    above = dataclasses.replace(before, top=380)
+    assert name_confs([far]) == name_confs([above]) == {"Thanh": 96.0, "Sơn": 96.0}
 
 
 def test_a_reading_with_an_unsure_name_scores_as_without_it() -> None:
