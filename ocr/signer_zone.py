@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from ocr import tesseract
+from ocr.vntext import is_vietnamese_word
 from schemas.documents import OcrPage, OcrWord
 
 ENABLED = True  # the second reading; off, the page's own reading is all there is
@@ -485,9 +486,14 @@ def _agreed_confidence(
     their own confidence: the office lexicon and the block's structure judge those. The two are
     compared on their letters: a speck glued to a word's edge ("'Tạ": a piece of the seal's
     ring) is no other spelling (no word of a name starts or ends with a mark; "K'Ré" holds one
-    inside)."""
+    inside), and neither is a reading with a letter no Vietnamese word has ("Thƒ" at 54 for
+    "Thị": a failed reading, like one under :data:`DISAGREE_CONFIDENCE`)."""
     box = OcrWord(text, left, top, w.width, w.height, confidence)
-    same_spot = [f for f in first if _same_spot(box, f) and any(c.isalpha() for c in f.text)]
+    same_spot = [
+        f
+        for f in first
+        if _same_spot(box, f) and any(c.isalpha() for c in f.text) and is_vietnamese_word(_letters(f.text))
+    ]
     if not same_spot:
         return confidence
     core = _letters(text)

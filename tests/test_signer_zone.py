@@ -207,6 +207,9 @@ def test_the_zones_readings_that_spell_a_name_differently_make_it_unsure() -> No
     checked = {w.text: w.confidence for w in sz._cross_checked(kept, [other])}
     assert checked == {"Trên": 95.0, "GIÁM": 90.0, "Quang": 96.0, "Vĩnh": sz.DISAGREE_CONFIDENCE}
     assert sz._cross_checked(kept, []) == kept
+    # A reading with a letter no Vietnamese word has ("Thƒ" at 54) is a failed one, no spelling.
+    other = [again("GIÁM", 1000, 80.0), again("Quang", 1100, 93.0), again("Vĩƒh", 1220, 76.0)]
+    assert {w.text: w.confidence for w in sz._cross_checked(kept, [other])}["Vĩnh"] == 72.0
 
 
 def test_a_signature_stretched_box_is_no_reading_of_the_stroke_beside_it() -> None:
