@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from ocr.fields import extract_fields
+import datetime as dt
+
+import numpy as np
+
+from ocr.fields import extract_fields, reread_date_line
 from schemas.documents import OcrPage, OcrWord
 
 # (text, left, top, width, confidence); each row is one Tesseract line unless split by the caller.
@@ -204,3 +208,57 @@ def test_ubnd_glued_to_its_level_word_is_the_parent_line() -> None:
     assert res.value("co_quan_chu_quan") == "UBND TỈNH ĐẮK NÔNG"
     assert res.value("co_quan_ban_hanh") == "SỞ TƯ PHÁP"
     assert res.value("dia_danh") == "Đắk Nông"
+
+
+def _dak_nong_date(month_conf: float) -> list[OcrWord]:
+    rows = [
+        _words("ỦY BAN NHÂN DÂN", 506, 253) + _words("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 1178, 253),
+        _words("TỈNH ĐẮK NÔNG", 531, 319) + _words("Độc lập - Tự do - Hạnh phúc", 1366, 328),
+        _words("Số: 2494/KH-UBND", 528, 442),
+        _words("Đắk Nông, ngày 12 tháng", 1272, 439)
+        + [("11", 1706, 439, 40, month_conf), *_words("năm 2023", 1760, 439)],
+        _words("KẾ HOẠCH", 1150, 540),
+        _words("THỰC HIỆN CHƯƠNG TRÌNH NÔNG THÔN MỚI NĂM 2023", 541, 620),
+    ]
+    return list(_page(rows).words)
+
+
+def _recognize(text: str, conf: float = 90.0, calls: list | None = None):  # noqa: ANN202
+    def read(crop: np.ndarray) -> list[OcrWord]:
+        if calls is not None:
+            calls.append(crop.shape)
+        return [OcrWord(t, 10 + 60 * i, 5, 50, 30, conf) for i, t in enumerate(text.split())]
+
+    return read
+
+
+IMAGE = np.full((2339, 2480), 255, np.uint8)
+
+
+def test_unsure_date_digit_confirmed_by_a_second_reading_is_filed() -> None:
+    words = _dak_nong_date(68)
+    assert extract_fields([_page_of(words)]).value("ngay_ban_hanh") is None  # 68: held back
+    again = reread_date_line(
+        IMAGE, words, dpi=300, recognize=_recognize("Đắk Nông, ngày 12 tháng 11 năm 2023")
+    )
+    assert again is not None
+    assert extract_fields([_page_of(again)]).value("ngay_ban_hanh") == dt.date(2023, 11, 12)
+
+
+def test_second_reading_that_disagrees_or_is_unsure_changes_nothing() -> None:
+    words = _dak_nong_date(68)
+    other = _recognize("Đắk Nông, ngày 12 tháng 12 năm 2023")
+    assert reread_date_line(IMAGE, words, dpi=300, recognize=other) is None
+    unsure = _recognize("Đắk Nông, ngày 12 tháng 11 năm 2023", conf=60)
+    assert reread_date_line(IMAGE, words, dpi=300, recognize=unsure) is None
+
+
+def test_sure_date_is_not_read_again() -> None:
+    calls: list = []
+    read = _recognize("Đắk Nông, ngày 12 tháng 11 năm 2023", calls=calls)
+    assert reread_date_line(IMAGE, _dak_nong_date(96), dpi=300, recognize=read) is None
+    assert calls == []
+
+
+def _page_of(words: list[OcrWord]) -> OcrPage:
+    return OcrPage(index=0, width=2480, height=2339, dpi=300, words=tuple(words), text="", confidence=90)
