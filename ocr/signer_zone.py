@@ -256,12 +256,13 @@ def signer_zone(
     if _clean_signer(lines):
         return None
     h = statistics.median(w.height for w in words if w.height > 0) if words else 20
-    anchor = _anchor(lines, width, height, image)
-    if anchor is None:
+    found = _anchor(lines, width, height, image)
+    if found is None:
         return None
+    anchor, below = found
     x0 = int(ZONE_LEFT * width)
     y0 = max(0, int(anchor - ZONE_ABOVE * h))
-    y1 = min(height, int(anchor + ZONE_BELOW * h))
+    y1 = min(height, int(anchor + below * h))
     if y1 - y0 < 3 * h:
         return None
     return x0, y0, width, y1
@@ -280,13 +281,20 @@ def _clean_signer(lines: list) -> bool:  # noqa: ANN001 - md._Line
     return bool(confs) and min(confs) >= CLEAN_CONFIDENCE
 
 
-def _anchor(lines: list, width: int, height: int, image: np.ndarray | None = None) -> float | None:  # noqa: ANN001
-    """The top of the row the signer block starts on: the "Nơi nhận" line, else an authority
-    (TM./KT./TL.) line in the right half, else, on a page whose text ends above its last
-    quarter (a last page: a page of body runs to the bottom margin) and shows a name or a caps
-    line below it in the right half, the bottom of the last full-width line. Where the first
-    reading dropped the whole block (the seal and signature made Tesseract take it for a
-    picture), printed-dark ink in the right half below that line stands for it."""
+def _anchor(
+    lines: list,  # noqa: ANN001 - md._Line
+    width: int,
+    height: int,
+    image: np.ndarray | None = None,
+) -> tuple[float, float] | None:
+    """The top of the row the signer block starts on, and how many line heights below it the
+    block may reach: the "Nơi nhận" line, else an authority (TM./KT./TL.) line in the right half,
+    else, on a page whose text ends above its last quarter (a last page: a page of body runs to
+    the bottom margin) and shows a name or a caps line below it in the right half, the bottom of
+    the last full-width line. Where the first reading dropped the whole block (the seal and
+    signature made Tesseract take it for a picture), printed-dark ink in the right half below
+    that line stands for it. Below a full-width line the block may start a few lines lower (the
+    paragraph's short last line, a lost "Nơi nhận" row): :data:`ZONE_BELOW_BODY`."""
     from ocr import metadata as md
     from ocr.vntext import match_key
 
@@ -295,10 +303,10 @@ def _anchor(lines: list, width: int, height: int, image: np.ndarray | None = Non
 
     for ln in reversed(lines):
         if ln.words and match_key(ln.text).startswith(("noi nhan", "noi nham", "noi nh")):
-            return top(ln)
+            return top(ln), ZONE_BELOW
     for ln in reversed(lines):
         if ln.words and min(w.left for w in ln.words) > 0.4 * width and md._AUTHORITY.match(ln.text):
-            return top(ln)
+            return top(ln), ZONE_BELOW
     full = [
         ln
         for ln in lines
@@ -313,8 +321,14 @@ def _anchor(lines: list, width: int, height: int, image: np.ndarray | None = Non
     if bottom > LAST_TEXT_MAX * height:
         return None
     # And something of a signer block below it in the right half: a name or a caps title line.
+    # Runs of specks (a scanner's dirt streak, a seal's ring read as letters) are no text there.
     below = [
-        ln for ln in lines if ln.words and top(ln) > bottom and min(w.left for w in ln.words) > 0.4 * width
+        ln
+        for ln in lines
+        if ln.words
+        and top(ln) > bottom
+        and min(w.left for w in ln.words) > 0.4 * width
+        and not md._is_speck_line(ln)
     ]
     h = statistics.median(w.height for w in last.words)
     signer_below = any(
@@ -322,9 +336,10 @@ def _anchor(lines: list, width: int, height: int, image: np.ndarray | None = Non
     )
     if not signer_below and (below or not _unread_ink(image, width, int(bottom + 0.5 * h), h)):
         return None
-    return bottom + 0.5 * h
+    return bottom + 0.5 * h, ZONE_BELOW_BODY
 
 
+ZONE_BELOW_BODY = 20.0  # line heights below the body's last full-width line
 UNREAD_INK_SHARE = 0.004  # of the zone's pixels: a title line, a name and a seal are well above it
 
 

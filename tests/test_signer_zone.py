@@ -304,6 +304,15 @@ def test_a_signer_block_the_first_reading_dropped_whole_is_found_by_its_ink() ->
     assert zone is not None and zone[1] < 1100 and zone[3] > 1430
     # Without the page image there is nothing to tell the block is there.
     assert sz.signer_zone(body, width=W, height=H, dpi=200) is None
+    # A scanner's dirt streak read as specks in the right half ("xi", "$", "#Ï" at 20-40) is no
+    # text there: the block is still found by its ink, and reaches a name lower on the page
+    # (the signer block may start a few lines below the body's last full-width line).
+    streak = [
+        _w(t, 1500, 1000 + 80 * i, conf=30, block=5, line=i) for i, t in enumerate(("xi", "$", "#Ï", "w%k"))
+    ]
+    inked[1560:1590, 950:1450:2] = 20
+    zone = sz.signer_zone(body + streak, width=W, height=H, dpi=200, image=inked)
+    assert zone is not None and zone[1] < 1100 and zone[3] > 1590
 
 
 def _sealed_zone(seal_gray: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
