@@ -72,7 +72,7 @@ def reread_signer_zone(
             continue
         readings.append(merged)
         score = _signer_score(merged, image.shape[1], image.shape[0], dpi)
-        if best is None or score > best[0]:
+        if best is None or score > best[0] or _files_more(merged, best, image.shape[1], image.shape[0], dpi):
             best = (score, merged)
         if score == 2:
             break  # office and name read: no other level needed
@@ -85,7 +85,11 @@ def reread_signer_zone(
             if merged is not None:
                 readings.append(merged)
                 score = _signer_score(merged, image.shape[1], image.shape[0], dpi)
-                if best is None or score > best[0]:
+                if (
+                    best is None
+                    or score > best[0]
+                    or _files_more(merged, best, image.shape[1], image.shape[0], dpi)
+                ):
                     best = (score, merged)
     if best is None:
         return None
@@ -220,6 +224,26 @@ def _signer_score(words: list[OcrWord], width: int, height: int, dpi: int) -> in
         if confs and min(confs) < SURE_NAME_WORD:
             name = None
     return int(name is not None) + int(office is not None)
+
+
+def _files_more(
+    words: list[OcrWord], best: tuple[int, list[OcrWord]], width: int, height: int, dpi: int
+) -> bool:
+    """Whether a reading that yields as many of the name and office as the best one so far
+    (a tie of :func:`_signer_score`) has more of them filed by :func:`ocr.fields.extract_fields`,
+    i.e. read surely and consistently enough ("PHO GIAM ĐỐC" over a lone "ĐÓC" read as "GIÁM
+    ĐỐC", held back). Only ties pay for the field extraction."""
+    from ocr.fields import extract_fields
+
+    if best[0] == 0 or _signer_score(words, width, height, dpi) != best[0]:
+        return False
+
+    def filed(ws: list[OcrWord]) -> int:
+        page = OcrPage(index=0, width=width, height=height, dpi=dpi, words=tuple(ws), text="", confidence=0.0)
+        result = extract_fields([page])
+        return sum(result.value(k) is not None for k in ("nguoi_ky", "chuc_vu_nguoi_ky"))
+
+    return filed(words) > filed(best[1])
 
 
 SURE_NAME_WORD = 65.0  # ocr.fields files a name whose least sure word is at least this sure

@@ -291,6 +291,20 @@ def test_a_reading_with_an_unsure_name_scores_as_without_it() -> None:
     assert sz._signer_score(page(39.0), W, H, 200) == 1  # "Thí" at 39: the next level is read
 
 
+def test_of_two_readings_that_find_as_much_the_one_whose_fields_are_filed_is_kept() -> None:
+    def page(conf: float) -> list[OcrWord]:
+        return _first_pass(False) + [
+            _w("CHỦ", 1020, 400, conf=conf, block=3, line=1),
+            _w("TỊCH", 1120, 400, conf=conf, block=3, line=1),
+        ]
+
+    unsure, sure = page(55.0), page(95.0)
+    assert sz._signer_score(unsure, W, H, 200) == sz._signer_score(sure, W, H, 200) == 1
+    assert sz._files_more(sure, (1, unsure), W, H, 200)
+    assert not sz._files_more(unsure, (1, sure), W, H, 200)
+    assert not sz._files_more(sure, (1, sure), W, H, 200)
+
+
 def test_a_signer_block_the_first_reading_dropped_whole_is_found_by_its_ink() -> None:
     # A certificate's last page: the body ends mid-page with no "Nơi nhận", and the seal and the
     # signature made the page's layout analysis drop the title and the name (no word of them).
