@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from ocr.engine import ocr_document_encoded, stream_pages_encoded
 from ocr.fields import MetadataResult, extract_fields
-from ocr.pages import PageImage
+from ocr.pages import PageImage, SourcePage
 from ocr.preprocess import ink_gray
 from ocr.searchable_pdf import PdfPageInput, build_searchable_pdf, encode_page_image
 from ocr.textlayer import read_text_layers, to_ocr_page
@@ -124,7 +124,7 @@ def ocr_documents(
 
 
 def _gray_page(page: PageImage) -> PageImage:
-    if page.image.ndim == 2:
+    if isinstance(page, SourcePage) or page.image.ndim == 2:  # a SourcePage decodes as gray
         return page
     return dataclasses.replace(page, image=ink_gray(page.image), encoded=None, encoded_format=None)
 

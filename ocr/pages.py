@@ -74,6 +74,70 @@ class PageImage:
         return int(self.image.shape[0])
 
 
+class SourcePage(PageImage):
+    """A page of an OCR-only read (``ink_gray=True``) that keeps its compressed source and is
+    decoded where its pixels are first read: in the OCR worker, which it reaches pickled as
+    those bytes (a 300 dpi page is ~8.7 MB of gray pixels and a few hundred KB as a scan's
+    JPEG, PNG or TIFF), so the parent neither decodes it nor pipes its pixels. The pixels are
+    :func:`_ink_array` of the decoded page, as the parent would have made them; a damaged
+    page raises the error of ``schemas.errors`` there. ``width``/``height`` come from the
+    header (the size after any EXIF/``/Rotate`` turn), the pixel limit was checked on it."""
+
+    def __init__(  # noqa: PLR0913 - the page's source, as pickled
+        self, index: int, dpi: int, size: tuple[int, int], kind: str, data: bytes, frame: int,
+        rotate: int, max_pixels: int,
+    ) -> None:  # fmt: skip
+        for name, value in (("index", index), ("dpi", dpi), ("encoded", None), ("encoded_format", None)):
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "_source", (index, dpi, size, kind, data, frame, rotate, max_pixels))
+        object.__setattr__(self, "_pixels", None)
+
+    @property
+    def image(self) -> np.ndarray:  # type: ignore[override]
+        if self._pixels is None:
+            object.__setattr__(self, "_pixels", _decode_source(*self._source[3:]))
+        return self._pixels
+
+    @property
+    def width(self) -> int:
+        return int(self._source[2][0])
+
+    @property
+    def height(self) -> int:
+        return int(self._source[2][1])
+
+    def reindexed(self, index: int) -> SourcePage:
+        return SourcePage(index, *self._source[1:])
+
+    def __reduce__(self) -> tuple:
+        return SourcePage, self._source
+
+
+def _decode_source(kind: str, data: bytes, frame: int, rotate: int, max_pixels: int) -> np.ndarray:
+    """The ink-gray pixels of a :class:`SourcePage`: frame ``frame`` of the raster file ``data``
+    (EXIF orientation applied), or a PDF page's JPEG stream turned by its ``/Rotate``."""
+    with _translated(kind), warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        Image.MAX_IMAGE_PIXELS = max_pixels
+        if kind == "pdf":
+            img = Image.open(io.BytesIO(data), formats=("JPEG",))
+            img.load()
+            if rotate:
+                img = img.rotate(-rotate, expand=True)
+            return _ink_array(img)
+        img = Image.open(io.BytesIO(data))
+        img.seek(frame)
+        img.load()
+        orientation = img.getexif().get(0x0112, 1) if kind in ("jpeg", "tiff") else 1
+        return _ink_array(ImageOps.exif_transpose(img) if orientation not in (0, 1) else img)
+
+
+def _worth_sending(data: bytes, size: tuple[int, int]) -> bool:
+    """Whether ``data`` (the bytes a worker would get for one page) is much smaller than the
+    page's gray pixels: a page of a long multi-page TIFF is sent as pixels, not as the file."""
+    return 4 * len(data) <= size[0] * size[1]
+
+
 def sniff_kind(data: bytes) -> str:
     """The file type from its first bytes ("pdf" | "tiff" | "jpeg" | "png"), never from its name."""
     if not data:
@@ -108,7 +172,10 @@ def iter_pages(
     ``ink_gray=True``: every page comes as :func:`ocr.preprocess.ink_gray` of its colours (the
     brightest channel; all an OCR without a PDF to build reads), made straight from the decoded
     image, and without ``encoded`` bytes: for a colour page that is a third of the CPU time of
-    building the BGR array and reducing it.
+    building the BGR array and reducing it. Such a page (a scan file's page, or a PDF page
+    that is one plain JPEG) is decoded only when its ``image`` is first read, and pickles as
+    its compressed bytes (:class:`SourcePage`): an OCR worker gets those, not its pixels. Its
+    header is checked here, a damaged stream raises where the pixels are read.
     """
     to_array = _ink_array if ink_gray else _to_array
     kind = sniff_kind(data)
@@ -208,6 +275,7 @@ def _iter_raster(
     data: bytes, kind: str, *, max_pages: int, max_pixels: int, to_array: Callable | None = None
 ) -> Iterator[PageImage]:
     to_array = to_array or _to_array
+    lazy = to_array is _ink_array
     Image.MAX_IMAGE_PIXELS = max_pixels
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -223,6 +291,14 @@ def _iter_raster(
             img.seek(i)
             frame = img
             _check_pixels(frame.size, max_pixels)
+            if lazy and _worth_sending(data, frame.size):
+                orientation = frame.getexif().get(0x0112, 1) if kind in ("jpeg", "tiff") else 1
+                w, h = frame.size
+                size = (h, w) if orientation in (5, 6, 7, 8) else (w, h)
+                dpi = _dpi_from_info(frame.info.get("dpi"))
+                page = SourcePage(i, dpi, size, kind, data, i, 0, max_pixels)
+                yield page
+                continue
             frame.load()  # decode now, so truncation shows up here
             orientation = frame.getexif().get(0x0112, 1) if kind in ("jpeg", "tiff") else 1
             upright = ImageOps.exif_transpose(frame) if orientation not in (0, 1) else frame
@@ -360,6 +436,14 @@ def _embedded_page_image(
         raise CorruptFile(f"page {index + 1} has an empty media box")
     rotate = int(page.get("/Rotate", 0) or 0) % 360  # type: ignore[attr-defined]
     jpeg = _plain_jpeg(page, max_pixels)
+    if jpeg is not None and to_array is _ink_array and rotate in (0, 90, 180, 270):
+        img, jpeg_bytes = jpeg
+        w, h = img.size if rotate not in (90, 270) else img.size[::-1]
+        page_w_in, page_h_in = (h_pt, w_pt) if rotate in (90, 270) else (w_pt, h_pt)
+        if abs((w / h) / (page_w_in / page_h_in) - 1.0) > 0.03:
+            return None
+        dpi = _snap_dpi(w / (page_w_in / 72.0))
+        return SourcePage(index, dpi, (w, h), "pdf", jpeg_bytes, 0, rotate, max_pixels)
     if jpeg is not None:
         img, jpeg_bytes = jpeg
     else:
@@ -483,6 +567,8 @@ def _natural_key(name: str) -> list[object]:
 def _reindex(page: PageImage, index: int) -> PageImage:
     if page.index == index:
         return page
+    if isinstance(page, SourcePage):
+        return page.reindexed(index)
     return PageImage(
         index=index, image=page.image, dpi=page.dpi, encoded=page.encoded, encoded_format=page.encoded_format
     )
