@@ -93,7 +93,46 @@ def reread_signer_zone(
                     best = (score, merged)
     if best is None:
         return None
-    return _cross_checked(best[1], [r for r in readings if r is not best[1]])
+    checked = _cross_checked(best[1], [r for r in readings if r is not best[1]])
+    return _name_cut_at_left(checked, image, levels[0], dpi)
+
+
+CUT_NAME_INK = 0.05  # share of dark pixels before a name's first word that is a word OCR lost
+
+
+def _name_cut_at_left(words: list[OcrWord], image: np.ndarray, level: int, dpi: int) -> list[OcrWord]:
+    """``words`` with the first word of the name made unsure where it is no known surname and
+    print the reading left without a word sits right before it on its row ("Trọng Hòa" after a
+    "Trần" whose strokes came out hollow, "Thanh Sơn" after a "Ngô" glued to the seal's ring): a
+    name that lost its surname is a wrong name. A name read from its surname ("Kiều …", a
+    speck of the ring before it) or an ethnic one ("Y …", "H'…") is left as read."""
+    from ocr import metadata as md
+    from ocr.fields import _SURNAME_KEYS
+    from ocr.vntext import match_key
+
+    height, width = image.shape
+    page = OcrPage(index=0, width=width, height=height, dpi=dpi, words=tuple(words), text="", confidence=0.0)
+    lines = md._lines_from_words(page)
+    name, _ = md._signer(lines)
+    if name is None:
+        return words
+    first_word = name.split()[0]
+    if match_key(first_word) in _SURNAME_KEYS or first_word == "Y" or "'" in first_word:
+        return words
+    found = [w for ln in md._words_within(md.signer_tail(lines), name) for w in ln.words]
+    if not found:
+        return words
+    first = min(found, key=lambda w: w.left)
+    h = statistics.median(w.height for w in found)
+    x1 = first.left - int(0.25 * h)
+    x0 = max(0, first.left - int(2.5 * h))
+    box = image[max(0, first.top) : first.top + first.height, x0:x1]
+    if box.size == 0 or (box < level).mean() < CUT_NAME_INK:
+        return words
+    return [
+        dataclasses.replace(w, confidence=min(w.confidence, DISAGREE_CONFIDENCE)) if w is first else w
+        for w in words
+    ]
 
 
 def _cross_checked(words: list[OcrWord], others: list[list[OcrWord]]) -> list[OcrWord]:
@@ -116,6 +155,8 @@ SEAL_PASS = True  # when the zone's readings still miss the office or name, read
 SEAL_RADIUS_MM = (15.0, 24.0)  # seals of administrative bodies are 30-48 mm across
 SEAL_MARGIN = 1.1  # of the radius: the fitted circle may follow the ring's inner edge
 SEAL_INNER_DROP = 30  # gray levels: inside the seal, only ink this much darker than the zone's level
+SEAL_FIND_LEVEL = 150  # gray level under which a seal's ring is looked for when none is below the ink level
+RING_DARKER = 15  # gray levels below the ring's darkest tenth: print, not the ring
 SEAL_SPECK_AREA = 30  # px at 200 dpi: remnants of the ring inside the seal below it are dropped
 TEXT_BAND = (0.5, 2.2)  # line heights: a row band of printed text (a signature's is taller)
 TEXT_BAND_PAD = 0.15  # line heights above and below a band: marks over caps, a dot under them
@@ -181,7 +222,13 @@ def without_seal(gray: np.ndarray, level: int, *, dpi: int, line_h: float) -> np
     and of that only the darker ink (a seal prints lighter than text even where both are gray),
     without the specks left of the ring; outside the disk everything is kept."""
     ink = gray < level
+    seal_ink = ink
     circle = seal_circle(ink, dpi)
+    if circle is None and level < SEAL_FIND_LEVEL:
+        # A seal lighter than the page's ink level leaves only specks of its ring below it (a
+        # gray seal under black print once the background is flattened): look for it lighter.
+        seal_ink = gray < SEAL_FIND_LEVEL
+        circle = seal_circle(seal_ink, dpi)
     if circle is None:
         return None
     cx, cy, r = circle
@@ -200,10 +247,17 @@ def without_seal(gray: np.ndarray, level: int, *, dpi: int, line_h: float) -> np
                 band[max(0, start - pad) : i + pad] = True
             start = None
     core = gray < max(1, level - SEAL_INNER_DROP)
-    keep = ink & (~disk | (band[:, None] & core)) & ~_ring_line(ink, dist, r)
+    ring = _ring_line(seal_ink, dist, r)
+    # Print darker than the ring's own ink is no part of it: where the ring crosses a letter, or
+    # a letter's mark sits inside the disk ("Ủ", "Ị"), it stays. (A ring as dark as the print, on
+    # a bilevel page, leaves no such pixel.)
+    ring_ink = gray[ring & seal_ink]
+    darker = gray < (np.percentile(ring_ink, 10) - RING_DARKER if ring_ink.size else 0)
+    keep = ink & (~disk | (band[:, None] & core)) & ~(ring & ~darker)
     n, labels, stats, centroids = cv2.connectedComponentsWithStats(keep.astype(np.uint8), connectivity=8)
     inside = np.hypot(centroids[:, 0] - cx, centroids[:, 1] - cy) <= SEAL_MARGIN * r
     speck = (stats[:, cv2.CC_STAT_AREA] < SEAL_SPECK_AREA * (dpi / 200) ** 2) & inside
+    speck &= np.bincount(labels[darker & keep], minlength=n) == 0
     speck[0] = False
     keep &= ~speck[labels]
     return np.where(keep, 0, 255).astype(np.uint8)

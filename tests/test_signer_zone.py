@@ -277,6 +277,27 @@ def test_a_sure_name_line_with_a_word_read_right_before_it_is_cut_short() -> Non
     assert name_confs([far]) == name_confs([above]) == {"Thanh": 96.0, "Sơn": 96.0}
 
 
+def test_a_name_after_print_no_word_was_read_from_is_unsure_unless_it_starts_with_a_surname() -> None:
+    def page(first: str, second: str) -> list[OcrWord]:
+        return _first_pass(False) + [
+            _w("CHỦ", 1020, 400, block=3, line=1),
+            _w("TỊCH", 1120, 400, block=3, line=1),
+            _w(first, 1000, 700, block=3, line=2),
+            _w(second, 1140, 700, block=3, line=2),
+        ]
+
+    blank = np.full((H, W), 255, np.uint8)
+    inked = blank.copy()
+    inked[702:728, 900:985:3] = 30  # "Trần" read as nothing (hollow strokes): its print is there
+
+    def confs(words: list[OcrWord], image: np.ndarray) -> list[float]:
+        return [w.confidence for w in sz._name_cut_at_left(words, image, 90, 200) if w.block == 3]
+
+    assert confs(page("Trọng", "Hòa"), inked) == [95.0, 95.0, sz.DISAGREE_CONFIDENCE, 95.0]
+    assert confs(page("Trọng", "Hòa"), blank) == [95.0] * 4  # nothing before it: "Thị Bình" is a name
+    assert confs(page("Kiều", "Thảo"), inked) == [95.0] * 4  # a surname first: a speck of the ring
+
+
 def test_a_reading_with_an_unsure_name_scores_as_without_it() -> None:
     def page(name_conf: float) -> list[OcrWord]:
         return _first_pass(False) + [
@@ -370,6 +391,24 @@ def test_without_seal_keeps_the_text_rows_and_drops_the_seal(seal_gray: int) -> 
             (20, 20 + 45 * i), "Ủy ban nhân dân xã giao các phòng, ban thực hiện.", font=bold_font(), fill=0
         )
     assert sz.seal_circle(np.asarray(page) < 150, 200) is None
+
+
+def test_a_seal_lighter_than_the_ink_level_is_found_and_leaves_the_print_whole() -> None:
+    # A flattened gray scan: the print is black, the seal a gray lighter than the page's ink
+    # level, so only the print is below it and the ring is looked for lighter. Where the ring
+    # crosses "CHỦ", the letter's darker pixels are print, not ring: none of them is lost.
+    zone, text, seal = _sealed_zone(110)
+    assert sz.seal_circle(zone < 90, 200) is None
+    clean = sz.without_seal(zone, 90, dpi=200, line_h=30)
+    assert clean is not None
+    ink, print_ink = clean == 0, zone < 90
+    assert not (ink & ~print_ink).any()
+    assert (ink & print_ink).sum() > 0.99 * print_ink.sum()  # but its edges' lighter pixels in the seal
+    # Bilevel (the ring as black as the print): where it crosses a letter it is taken out still.
+    zone, text, seal = _sealed_zone(0)
+    clean = sz.without_seal(zone, 90, dpi=200, line_h=30)
+    assert clean is not None
+    assert 0.8 * text[:, :430].sum() < ((clean == 0) & text)[:, :430].sum() < text[:, :430].sum()
 
 
 def bold_font() -> ImageFont.FreeTypeFont:
