@@ -106,6 +106,10 @@ class SourcePage(PageImage):
     def height(self) -> int:
         return int(self._source[2][1])
 
+    def __repr__(self) -> str:  # the dataclass's would decode the pixels
+        index, dpi, size, kind = self._source[:4]
+        return f"SourcePage(index={index}, dpi={dpi}, size={size}, kind={kind!r})"
+
     def reindexed(self, index: int) -> SourcePage:
         return SourcePage(index, *self._source[1:])
 
