@@ -35,6 +35,7 @@ import tempfile
 import threading
 import time
 import unicodedata
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -277,10 +278,33 @@ def twenty_page_document(target: Path) -> Path:
     return path
 
 
+def _machine_busy_s() -> float | None:
+    """CPU seconds the whole machine has been busy (all cores, /proc/stat), None off Linux."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(x) for x in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # minus idle, iowait
+
+
+def _with_others(run: Callable[[], dict]) -> dict:
+    """``run()``'s numbers plus how busy the machine was besides it: ``others_cpu_s``, the CPU
+    seconds every other process used meanwhile (a helper's test run, a build), and
+    ``cores_busy``, its own CPU over wall time x cores. A wall-clock ratio taken while others
+    used many CPU seconds is not a measure of either contestant."""
+    busy0 = _machine_busy_s()
+    stats = run()
+    busy1 = _machine_busy_s()
+    if busy0 is not None and busy1 is not None:
+        stats["others_cpu_s"] = round(max(0.0, busy1 - busy0 - stats["cpu_s"]), 1)
+    return stats
+
+
 def compare(name: str, corpus: Path, out: Path, workers: int) -> dict:
     docs = doc_inputs(corpus)
-    ours = run_sohoa(docs, out / f"{name}-sohoa", workers)
-    raw = run_raw_tesseract(docs, out / f"{name}-tesseract", workers)
+    ours = _with_others(lambda: run_sohoa(docs, out / f"{name}-sohoa", workers))
+    raw = _with_others(lambda: run_raw_tesseract(docs, out / f"{name}-tesseract", workers))
     pages = raw["pages"]
     result = {
         "pages": pages,
@@ -291,6 +315,7 @@ def compare(name: str, corpus: Path, out: Path, workers: int) -> dict:
         r = result[key]
         r["pages_per_min"] = round(pages / r["wall_s"] * 60, 1) if r["wall_s"] else None
         r["cpu_s_per_page"] = round(r["cpu_s"] / pages, 2) if pages else None
+        r["cores_busy"] = round(r["cpu_s"] / (r["wall_s"] * workers), 3) if r["wall_s"] else None
     s, t = result["sohoa"], result["tesseract_psm3"]
     result["speed_ratio_wall"] = round(s["pages_per_min"] / t["pages_per_min"], 3)
     result["speed_ratio_cpu"] = round(t["cpu_s_per_page"] / s["cpu_s_per_page"], 3)
@@ -313,6 +338,10 @@ def print_comparison(name: str, r: dict) -> None:
         f"speed: sohoa {s['pages_per_min']} pages/min, {s['cpu_s_per_page']} CPU s/page; "
         f"tesseract {t['pages_per_min']} pages/min, {t['cpu_s_per_page']} CPU s/page; "
         f"ratio {r['speed_ratio_wall']} (wall), {r['speed_ratio_cpu']} (CPU)"
+    )
+    print(
+        f"cores busy: sohoa {s.get('cores_busy')}, tesseract {t.get('cores_busy')}; CPU s used by "
+        f"other processes meanwhile: {s.get('others_cpu_s')} and {t.get('others_cpu_s')}"
     )
 
 
