@@ -108,12 +108,13 @@ def prepare(
         return osd[0]
 
     base, osd_flip, osd_conf = 0, False, 0.0
-    coarse = _coarse_skew(ink)
-    ink_v = ink
+    half = _halve(ink)
+    coarse = _coarse_skew(ink, half)
     if detect_rotation:
         # Line direction from the coarse passes alone; the fine pass runs for the winner only.
-        ink_v = rotate_right_angle(ink, 90)
-        coarse_v = _coarse_skew(ink_v)
+        # The turned mask's coarse pass reads the halved mask turned (the same pixels as the
+        # turned mask halved, without a copy and a resize of the full one).
+        coarse_v = _coarse_skew(ink, rotate_right_angle(half, 90))
         ratio = coarse_v[1] / max(coarse[1], 1e-9)
         # OSD never called an upright dev page 90/270, but misses some rotated ones; streaks can
         # fool the profiles: either signal clearly, or both mildly. Below HORIZONTAL_RATIO the
@@ -128,7 +129,7 @@ def prepare(
             else:
                 osd_flip = osd_rotation == 180
                 osd_conf = conf if osd_rotation in (0, 180) else 0.0
-    skew, _ = _skew_search(ink_v, coarse_v) if base else _skew_search(ink, coarse)
+    skew, _ = _skew_search(rotate_right_angle(ink, 90), coarse_v) if base else _skew_search(ink, coarse)
     if abs(skew) <= MIN_SKEW_DEG:
         skew = 0.0
     up = scale if scale > 1.0 else 1.0
@@ -354,7 +355,13 @@ def _text_profile(gray: np.ndarray, target: int) -> tuple[np.ndarray, int]:
     return prof, sw
 
 
-def _coarse_skew(ink: np.ndarray) -> tuple[float, float]:
+def _halve(ink: np.ndarray) -> np.ndarray:
+    return cv2.resize(
+        ink, (max(1, ink.shape[1] // 2), max(1, ink.shape[0] // 2)), interpolation=cv2.INTER_AREA
+    )
+
+
+def _coarse_skew(ink: np.ndarray, half: np.ndarray | None = None) -> tuple[float, float]:
     """The coarse pass of :func:`_skew_search`: best angle on a 0.5 degree grid and its score.
 
     It runs at half size (a quarter of the pixels): a 0.5 degree step needs no more. The grid
@@ -363,10 +370,7 @@ def _coarse_skew(ink: np.ndarray) -> tuple[float, float]:
     """
     if float(ink.sum()) < 50:
         return 0.0, 0.0
-    half = cv2.resize(
-        ink, (max(1, ink.shape[1] // 2), max(1, ink.shape[0] // 2)), interpolation=cv2.INTER_AREA
-    )
-    energy = _RowProfiles(half).energy
+    energy = _RowProfiles(_halve(ink) if half is None else half).energy
     scored = {round(float(a), 2): energy(a) for a in np.arange(-MAX_SKEW_DEG, MAX_SKEW_DEG + 1e-9, 1.0)}
     mid = max(scored, key=scored.__getitem__)
     for a in (round(mid - 0.5, 2), round(mid + 0.5, 2)):
