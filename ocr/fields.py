@@ -299,7 +299,13 @@ def _build(
         # The block's structure names the office where its line was read in part (or, unsurely,
         # as the same office: "+92 Ý /⁄@y,Y) TỊCH" under "TM. ỦY BAN NHÂN DÂN").
         inferred = _deputy_after_kt(last) or (
-            (_head_after_tm(last) or _deputy_from_doubled_title(last)) if has_boxes else None
+            (
+                _head_after_tm(last)
+                or _deputy_from_doubled_title(last)
+                or _title_on_name_axis(last, parsed, conf["nguoi_ky"])
+            )
+            if has_boxes
+            else None
         )
         if inferred is not None and office in (None, inferred[0]):
             values["chuc_vu_nguoi_ky"] = inferred[0]
@@ -1118,6 +1124,78 @@ def _head_after_tm(lines: list[md._Line]) -> tuple[str, float] | None:
             return deputy, min(c, 0.85)
         return None
     return None
+
+
+TITLE_BLOCK_ROWS = 6.0  # line heights above a title fragment where the block's other title lines sit
+
+
+def _title_on_name_axis(
+    lines: list[md._Line], parsed: md._Parsed, name_conf: float
+) -> tuple[str, float] | None:
+    """The office from the caps fragment of the last title line above a surely read name ("J
+    TỊCH", "'Ũ TỊCH": the seal ate "CHỦ"), where one office of the lexicon ends like it and, centred
+    on the name's axis (NĐ 30/2020 centres the block's lines on one axis), ends where the fragment
+    ends, and no other office that ends like it would ("PHÓ CHỦ TỊCH" ends 2 letters further
+    right). A title line with an authority prefix right above it (KT./TL.: the chain names
+    another signer) or a title line between it and the name makes it no answer."""
+    name, n_lines = parsed.values.get("nguoi_ky"), parsed.lines.get("nguoi_ky")
+    if not (name and n_lines and n_lines[-1].words) or name_conf < THRESHOLDS["nguoi_ky"]:
+        return None
+    name_words = n_lines[-1].words
+    name_top = min(w.top for w in name_words)
+    h = statistics.median(w.height for w in name_words)
+    x0 = min(w.left for w in name_words)
+    axis = (x0 + max(w.left + w.width for w in name_words)) / 2
+    tail = md.signer_tail(lines)
+    column = [
+        [w for w in ln.words if w.left >= x0 - 3 * h and sum(c.isalpha() for c in w.text) >= 1]
+        for ln in tail
+        if ln.words and max(w.top + w.height for w in ln.words) <= name_top
+    ]
+    column = [ws for ws in column if ws and max(w.confidence for w in ws) >= JUNK_WORD_CONFIDENCE]
+    if not column:
+        return None
+    ws = column[-1]
+    for start in range(len(ws)):
+        frag = ws[start:]
+        text = " ".join(w.text for w in frag)
+        key = match_key(" ".join(md._clean_token(w.text) for w in frag)).replace(" ", "")
+        if len(key) >= 4 and is_upper_text(text, 0.9):
+            candidates = [o for o in md.OFFICES if match_key(o).replace(" ", "").endswith(key)]
+            if candidates:
+                break
+    else:
+        return None
+    before = " ".join(
+        match_key(md._clean_token(w.text)) for w in ws[:start] if w.confidence >= JUNK_WORD_CONFIDENCE
+    )
+    if any(t in ("pho", "kt", "tm", "tl", "tuq") for t in before.split()):
+        return None  # a prefix or "PHÓ" read before it: the fragment is no whole title's end
+    if min(w.confidence for w in frag) < TM_WORD_MIN:
+        return None
+    # The first caps line of the block: a title or authority line read above it (even without
+    # its prefix: "CHỦ TỊCH" ending like "KT. CHỦ TỊCH", "BAN NHÂN DÂN" of a TM. line) makes the
+    # chain longer than one title, and a TM. line's own geometry is :func:`_head_after_tm`'s.
+    frag_top = min(w.top for w in frag)
+    for prior in column[:-1]:
+        text = " ".join(w.text for w in prior)
+        near = min(w.top for w in prior) >= frag_top - TITLE_BLOCK_ROWS * h
+        if near and sum(c.isalpha() for c in text) >= 4 and is_upper_text(text, 0.9):
+            return None
+    end = max(w.left + w.width for w in frag)
+    per_char = (end - min(w.left for w in frag)) / max(
+        1, len(" ".join(md._clean_token(w.text) for w in frag))
+    )
+    fh = statistics.median(w.height for w in frag)
+    fits = [o for o in candidates if abs(axis + per_char * len(o) / 2 - end) <= HEAD_EDGE_TOLERANCE * fh]
+    if len(fits) != 1 or any(
+        abs(axis + per_char * len(o) / 2 - end) <= 2 * HEAD_EDGE_TOLERANCE * fh
+        for o in candidates
+        if o != fits[0]
+    ):
+        return None
+    c = min(min(w.confidence for w in frag) / 100, name_conf)
+    return fits[0], min(c, 0.85)
 
 
 def _ends_like(

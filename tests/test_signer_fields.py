@@ -1,0 +1,49 @@
+"""ocr.fields: the signer's office told by the block's geometry where the seal ate its start."""
+
+from __future__ import annotations
+
+from ocr.fields import extract_fields
+from schemas.documents import OcrPage, OcrWord
+
+W, H = 1654, 2339  # A4 at 200 dpi
+
+
+def _w(text: str, left: int, top: int, conf: float = 95.0, block: int = 1, line: int = 0) -> OcrWord:
+    return OcrWord(text, left, top, 20 * len(text), 30, conf, block=block, paragraph=1, line=line)
+
+
+def _office(title: list[tuple[str, int, float]], name_conf: float = 95.0) -> str | None:
+    words = [
+        _w("Trên", 230, 200, line=1),
+        _w("đây", 340, 200, line=1),
+        _w("là", 430, 200, line=1),
+        _w("báo", 1200, 200, line=1),
+        _w("cáo./.", 1300, 200, line=1),
+        _w("Nơi", 230, 300, line=2),
+        _w("nhận:", 310, 300, line=2),
+        _w("-", 230, 350, line=3),
+        _w("Lưu:", 260, 350, line=3),
+        _w("VT.", 360, 350, line=3),
+        *(_w(t, left, 300, conf=c, block=2, line=1) for t, left, c in title),
+        # The name, centred on x 1110 (980 .. 1240): the block's axis.
+        _w("Trần", 980, 600, block=2, line=2),
+        _w("Xuân", 1080, 600, conf=name_conf, block=2, line=2),
+        _w("Hải", 1180, 600, block=2, line=2),
+    ]
+    page = OcrPage(index=0, width=W, height=H, dpi=200, words=tuple(words), text="", confidence=0.0)
+    return extract_fields([page]).value("chuc_vu_nguoi_ky")
+
+
+def test_a_title_fragment_ending_where_the_office_centred_on_the_name_ends_names_it() -> None:
+    # "J TỊCH": the seal ate "CHỦ" (its ring read as "J"); "TỊCH" ends at 1190, where "CHỦ TỊCH"
+    # (8 letters of 20 px) centred on 1110 ends.
+    assert _office([("J", 1080, 89.0), ("TỊCH", 1110, 96.0)]) == "CHỦ TỊCH"
+    # Ending at 1230: where "PHÓ CHỦ TỊCH" (12 letters) ends.
+    assert _office([("TỊCH", 1150, 96.0)]) == "PHÓ CHỦ TỊCH"
+
+
+def test_a_title_fragment_is_no_answer_off_every_office_or_after_a_prefix_or_over_an_unsure_name() -> None:
+    assert _office([("TỊCH", 1130, 96.0)]) is None  # ends at 1210: neither office's end
+    assert _office([("PHÓ", 1040, 90.0), ("TỊCH", 1110, 96.0)]) is None  # "PHÓ" lost its "CHỦ"
+    assert _office([("TỊCH", 1110, 55.0)]) is None  # the fragment itself unsure
+    assert _office([("J", 1080, 89.0), ("TỊCH", 1110, 96.0)], name_conf=40.0) is None  # no axis to trust
