@@ -505,8 +505,9 @@ def remove_streaks(gray: np.ndarray, *, excess: float = 0.06, speck_area: int = 
     reach, gap = 170, 20
     padded = np.pad(col, reach, mode="edge")
     windows = np.lib.stride_tricks.sliding_window_view(padded, reach - gap)[:, ::3]
-    left = np.median(windows[:w], axis=1).astype(np.float32)
-    right = np.median(windows[reach + gap : reach + gap + w], axis=1).astype(np.float32)
+    # The right-hand windows are the left-hand ones shifted by reach + gap: one median each.
+    medians = np.median(windows[: reach + gap + w], axis=1).astype(np.float32)
+    left, right = medians[:w], medians[reach + gap :]
     band = (col - np.maximum(left, right)) > excess
     if not band.any():
         return gray
