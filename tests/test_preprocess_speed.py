@@ -6,7 +6,15 @@ import cv2
 import numpy as np
 import pytest
 
-from ocr.preprocess import _RowProfiles, _text_mask, remove_streaks
+from ocr.preprocess import (
+    BLANK_INK_LEVEL,
+    BLANK_MAX_CHARS,
+    _char_marks,
+    _RowProfiles,
+    _text_mask,
+    is_blank,
+    remove_streaks,
+)
 
 
 def _text_page(seed: int = 0) -> np.ndarray:
@@ -108,3 +116,36 @@ def test_text_profile_is_the_row_sums_of_the_text_mask(shape: tuple[int, int]) -
     n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     assert (stats[1:, cv2.CC_STAT_AREA] < 3).sum() > 100  # the specks are really there
     assert mask.sum() < (ink > 0).sum() - 1000  # and the rule and frame were dropped
+
+
+def _marks_whole_page(image: np.ndarray, dpi: int) -> int:
+    """The character-sized marks :func:`is_blank` counts, always over the whole page."""
+    f = min(1.0, 100.0 / dpi)
+    small = cv2.resize(image, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    h, w = small.shape
+    k = max(3, int(round(0.15 * dpi * f)) | 1)
+    bg = cv2.medianBlur(
+        cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))), 5
+    )
+    norm = cv2.divide(small, bg, scale=255)
+    mh, mw = int(h * 0.04), int(w * 0.04)
+    return _char_marks((norm[mh : h - mh, mw : w - mw] < BLANK_INK_LEVEL).astype(np.uint8))
+
+
+@pytest.mark.parametrize(
+    ("rows", "strokes", "blank"),
+    [((0, 4), False, False), ((9, 13), False, False), ((11, 12), False, True), ((0, 0), True, True)],
+)
+def test_blank_check_from_the_top_third_answers_as_the_whole_page(
+    rows: tuple[int, int], strokes: bool, blank: bool
+) -> None:
+    # Lines of text at the top or the bottom of a 300 dpi page; or only strokes too tall for a
+    # letter, across the last row of the top third (whose pieces in it are letter-sized).
+    page = np.full((1400, 1000), 255, np.uint8)
+    for i in range(*rows):
+        cv2.putText(page, "ab cd ef gh ik", (80, 100 + i * 95), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)
+    if strokes:
+        for x in range(100, 900, 25):
+            cv2.line(page, (x, 400), (x, 580), 0, 3)
+    assert (_marks_whole_page(page, 300) < BLANK_MAX_CHARS) == blank
+    assert is_blank(page, 300) == blank
