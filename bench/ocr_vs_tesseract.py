@@ -35,7 +35,6 @@ import tempfile
 import threading
 import time
 import unicodedata
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -144,6 +143,7 @@ def _cpu_children() -> float:
 
 def run_measured(cmd: list[str], env: dict[str, str]) -> dict:
     """Run ``cmd``; wall seconds, CPU seconds of it and every descendant, peak summed RSS."""
+    busy0, self0 = _machine_busy_s(), _self_cpu()
     cpu0, t0 = _cpu_children(), time.monotonic()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0.0
@@ -160,14 +160,16 @@ def run_measured(cmd: list[str], env: dict[str, str]) -> dict:
     _, err = proc.communicate()
     stop.set()
     sampler.join()
+    wall, cpu = time.monotonic() - t0, _cpu_children() - cpu0
+    others = _others(busy0, _machine_busy_s(), cpu, _self_cpu() - self0)
     if proc.returncode not in (0, 1):
         print(err.decode(errors="replace")[-2000:], file=sys.stderr)
     return {
-        "wall_s": round(time.monotonic() - t0, 1),
-        "cpu_s": round(_cpu_children() - cpu0, 1),
+        "wall_s": round(wall, 1),
+        "cpu_s": round(cpu, 1),
         "peak_rss_mb": round(peak, 1),
         "returncode": proc.returncode,
-    }
+    } | others
 
 
 # --- the two contestants ---------------------------------------------------------------------
@@ -225,10 +227,13 @@ def run_raw_tesseract(docs: dict[str, Path], out: Path, workers: int) -> dict:
             )
             return res.stdout.decode("utf-8", "replace")
 
+        busy0, self0 = _machine_busy_s(), _self_cpu()
         cpu0, t0 = _cpu_children(), time.monotonic()
         with ThreadPoolExecutor(max_workers=workers) as pool:
             texts = list(pool.map(one, jobs))
-        stats = {"wall_s": round(time.monotonic() - t0, 1), "cpu_s": round(_cpu_children() - cpu0, 1)}
+        wall, cpu = time.monotonic() - t0, _cpu_children() - cpu0
+        stats = {"wall_s": round(wall, 1), "cpu_s": round(cpu, 1)}
+        stats |= _others(busy0, _machine_busy_s(), cpu, _self_cpu() - self0)
     pages: dict[str, list[str]] = collections.defaultdict(list)
     for (docid, _, _), text in zip(jobs, texts, strict=True):
         pages[docid].append(text)
@@ -278,6 +283,22 @@ def twenty_page_document(target: Path) -> Path:
     return path
 
 
+def _self_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def _others(busy0: float | None, busy1: float | None, cpu_s: float, harness_s: float) -> dict:
+    """``others_cpu_s``: CPU seconds every other process on the machine used during a timed
+    run (a helper's test run, a build), besides the run itself (``cpu_s``) and this script's
+    own threads (``harness_cpu_s``: the RSS sampler, the thread pool). A wall-clock ratio taken
+    while others used many CPU seconds measures the machine, not the contestants."""
+    out = {"harness_cpu_s": round(harness_s, 1)}
+    if busy0 is not None and busy1 is not None:
+        out["others_cpu_s"] = round(max(0.0, busy1 - busy0 - cpu_s - harness_s), 1)
+    return out
+
+
 def _machine_busy_s() -> float | None:
     """CPU seconds the whole machine has been busy (all cores, /proc/stat), None off Linux."""
     try:
@@ -288,23 +309,10 @@ def _machine_busy_s() -> float | None:
     return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # minus idle, iowait
 
 
-def _with_others(run: Callable[[], dict]) -> dict:
-    """``run()``'s numbers plus how busy the machine was besides it: ``others_cpu_s``, the CPU
-    seconds every other process used meanwhile (a helper's test run, a build), and
-    ``cores_busy``, its own CPU over wall time x cores. A wall-clock ratio taken while others
-    used many CPU seconds is not a measure of either contestant."""
-    busy0 = _machine_busy_s()
-    stats = run()
-    busy1 = _machine_busy_s()
-    if busy0 is not None and busy1 is not None:
-        stats["others_cpu_s"] = round(max(0.0, busy1 - busy0 - stats["cpu_s"]), 1)
-    return stats
-
-
 def compare(name: str, corpus: Path, out: Path, workers: int) -> dict:
     docs = doc_inputs(corpus)
-    ours = _with_others(lambda: run_sohoa(docs, out / f"{name}-sohoa", workers))
-    raw = _with_others(lambda: run_raw_tesseract(docs, out / f"{name}-tesseract", workers))
+    ours = run_sohoa(docs, out / f"{name}-sohoa", workers)
+    raw = run_raw_tesseract(docs, out / f"{name}-tesseract", workers)
     pages = raw["pages"]
     result = {
         "pages": pages,
@@ -341,7 +349,8 @@ def print_comparison(name: str, r: dict) -> None:
     )
     print(
         f"cores busy: sohoa {s.get('cores_busy')}, tesseract {t.get('cores_busy')}; CPU s used by "
-        f"other processes meanwhile: {s.get('others_cpu_s')} and {t.get('others_cpu_s')}"
+        f"other processes meanwhile: {s.get('others_cpu_s')} and {t.get('others_cpu_s')}; by this "
+        f"script's threads: {s.get('harness_cpu_s')} and {t.get('harness_cpu_s')}"
     )
 
 
