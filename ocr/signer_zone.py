@@ -59,6 +59,7 @@ def reread_signer_zone(
     x0, y0, x1, y1 = zone
     best: tuple[int, list[OcrWord]] | None = None
     readings: list[list[OcrWord]] = []
+    filed: dict[int, int] = {}  # id of a reading: how many signer fields it has filed
     levels = [ink_level(image, words)]
     if SECOND_LEVEL and abs(levels[0] - INK_LEVEL) >= 15:
         levels.append(INK_LEVEL)
@@ -72,7 +73,7 @@ def reread_signer_zone(
             continue
         readings.append(merged)
         score = _signer_score(merged, image.shape[1], image.shape[0], dpi)
-        if best is None or score > best[0] or _files_more(merged, best, image.shape[1], image.shape[0], dpi):
+        if best is None or score > best[0] or _files_more(merged, score, best, filed, image.shape, dpi):
             best = (score, merged)
         if score == 2:
             break  # office and name read: no other level needed
@@ -88,7 +89,7 @@ def reread_signer_zone(
                 if (
                     best is None
                     or score > best[0]
-                    or _files_more(merged, best, image.shape[1], image.shape[0], dpi)
+                    or _files_more(merged, score, best, filed, image.shape, dpi)
                 ):
                     best = (score, merged)
     if best is None:
@@ -281,23 +282,33 @@ def _signer_score(words: list[OcrWord], width: int, height: int, dpi: int) -> in
 
 
 def _files_more(
-    words: list[OcrWord], best: tuple[int, list[OcrWord]], width: int, height: int, dpi: int
+    words: list[OcrWord],
+    score: int,
+    best: tuple[int, list[OcrWord]],
+    filed: dict[int, int],
+    shape: tuple[int, ...],
+    dpi: int,
 ) -> bool:
     """Whether a reading that yields as many of the name and office as the best one so far
-    (a tie of :func:`_signer_score`) has more of them filed by :func:`ocr.fields.extract_fields`,
-    i.e. read surely and consistently enough ("PHO GIAM ĐỐC" over a lone "ĐÓC" read as "GIÁM
-    ĐỐC", held back). Only ties pay for the field extraction."""
+    (``score``, a tie of :func:`_signer_score`) has more of them filed by
+    :func:`ocr.fields.extract_fields`, i.e. read surely and consistently enough ("PHO GIAM ĐỐC"
+    over a lone "ĐÓC" read as "GIÁM ĐỐC", held back). Only ties pay for the field extraction,
+    once per reading (``filed`` keeps the counts)."""
     from ocr.fields import extract_fields
 
-    if best[0] == 0 or _signer_score(words, width, height, dpi) != best[0]:
+    if best[0] == 0 or score != best[0]:
         return False
 
-    def filed(ws: list[OcrWord]) -> int:
-        page = OcrPage(index=0, width=width, height=height, dpi=dpi, words=tuple(ws), text="", confidence=0.0)
-        result = extract_fields([page])
-        return sum(result.value(k) is not None for k in ("nguoi_ky", "chuc_vu_nguoi_ky"))
+    def count(ws: list[OcrWord]) -> int:
+        if id(ws) not in filed:
+            page = OcrPage(
+                index=0, width=shape[1], height=shape[0], dpi=dpi, words=tuple(ws), text="", confidence=0.0
+            )
+            result = extract_fields([page])
+            filed[id(ws)] = sum(result.value(k) is not None for k in ("nguoi_ky", "chuc_vu_nguoi_ky"))
+        return filed[id(ws)]
 
-    return filed(words) > filed(best[1])
+    return count(words) > count(best[1])
 
 
 SURE_NAME_WORD = 65.0  # ocr.fields files a name whose least sure word is at least this sure

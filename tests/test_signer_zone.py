@@ -321,9 +321,10 @@ def test_of_two_readings_that_find_as_much_the_one_whose_fields_are_filed_is_kep
 
     unsure, sure = page(55.0), page(95.0)
     assert sz._signer_score(unsure, W, H, 200) == sz._signer_score(sure, W, H, 200) == 1
-    assert sz._files_more(sure, (1, unsure), W, H, 200)
-    assert not sz._files_more(unsure, (1, sure), W, H, 200)
-    assert not sz._files_more(sure, (1, sure), W, H, 200)
+    assert sz._files_more(sure, 1, (1, unsure), {}, (H, W), 200)
+    assert not sz._files_more(unsure, 1, (1, sure), {}, (H, W), 200)
+    assert not sz._files_more(sure, 1, (1, sure), {}, (H, W), 200)
+    assert not sz._files_more(sure, 0, (1, unsure), {}, (H, W), 200)  # no tie: the score decides
 
 
 def test_a_signer_block_the_first_reading_dropped_whole_is_found_by_its_ink() -> None:
