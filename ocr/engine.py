@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from ocr import tesseract
+from ocr.fields import reread_date_line
 from ocr.pages import PageImage
 from ocr.preprocess import ink_gray, is_blank, prepare
 from ocr.signer_zone import page_text, reread_signer_zone
@@ -69,6 +70,19 @@ def ocr_page(
     )
     if reread is not None:
         words, text = reread, page_text(reread)
+    if page.index == 0:
+        # An unsure digit of the date line (noise, blur) is checked by a second reading of that
+        # one line; only an agreeing, sure reading raises its confidence (never a new value).
+        dated = reread_date_line(
+            prepared.ocr_gray if prepared.ocr_gray is not None else prepared.ocr_image,
+            words,
+            dpi=prepared.ocr_dpi,
+            recognize=lambda crop: tesseract.recognize(
+                crop, dpi=prepared.ocr_dpi, lang=lang, psm=7, timeout_s=timeout_s
+            )[0],
+        )
+        if dated is not None:
+            words = dated
     if prepared.scale != 1.0:
         words = [_scale_word(w, 1.0 / prepared.scale) for w in words]
     h, w = page.image.shape[:2]
