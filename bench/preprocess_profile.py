@@ -26,25 +26,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 import cv2  # noqa: E402
+from run import docs_of  # noqa: E402 - bench/run.py: a corpus's documents, as make bench takes them
 
 from ocr.pages import iter_document  # noqa: E402
 from ocr.preprocess import is_blank, prepare  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
-
-
-def docs_of(corpus: Path) -> list[Path]:
-    docs = []
-    for gt in sorted(corpus.glob("*.gt.json")):
-        stem = gt.name[: -len(".gt.json")]
-        folder = corpus / stem
-        if folder.is_dir():
-            docs.append(folder)
-        else:
-            docs += [p for p in corpus.glob(stem + ".*") if not p.name.endswith(".gt.json")]
-    return docs
 
 
 def main() -> int:
