@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
+from signer_words import body_and_recipients, word
+
 from ocr.fields import extract_fields
-from schemas.documents import OcrPage, OcrWord
+from schemas.documents import OcrPage
 
 W, H = 1654, 2339  # A4 at 200 dpi
 
 
-def _w(text: str, left: int, top: int, conf: float = 95.0, block: int = 1, line: int = 0) -> OcrWord:
-    return OcrWord(text, left, top, 20 * len(text), 30, conf, block=block, paragraph=1, line=line)
+_w = word
 
 
 def _office(title: list[tuple[str, int, float]], name_conf: float = 95.0) -> str | None:
     words = [
-        _w("Trên", 230, 200, line=1),
-        _w("đây", 340, 200, line=1),
-        _w("là", 430, 200, line=1),
-        _w("báo", 1200, 200, line=1),
-        _w("cáo./.", 1300, 200, line=1),
-        _w("Nơi", 230, 300, line=2),
-        _w("nhận:", 310, 300, line=2),
-        _w("-", 230, 350, line=3),
-        _w("Lưu:", 260, 350, line=3),
-        _w("VT.", 360, 350, line=3),
+        *body_and_recipients(),
         *(_w(t, left, 300, conf=c, block=2, line=1) for t, left, c in title),
         # The name, centred on x 1110 (980 .. 1240): the block's axis.
         _w("Trần", 980, 600, block=2, line=2),

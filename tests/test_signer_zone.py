@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
+from signer_words import body_and_recipients, word
 
 from ocr import signer_zone as sz
 from ocr.fields import extract_fields
@@ -21,24 +22,12 @@ FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
 W, H = 1654, 2339  # A4 at 200 dpi
 
 
-def _w(text: str, left: int, top: int, conf: float = 95.0, block: int = 1, line: int = 0) -> OcrWord:
-    return OcrWord(text, left, top, 20 * len(text), 30, conf, block=block, paragraph=1, line=line)
+_w = word
 
 
 def _first_pass(with_signer: bool) -> list[OcrWord]:
     """What a page's reading holds: the body, "Nơi nhận" items, and the signer block or not."""
-    words = [
-        _w("Trên", 230, 200, line=1),
-        _w("đây", 340, 200, line=1),
-        _w("là", 430, 200, line=1),
-        _w("báo", 1200, 200, line=1),
-        _w("cáo./.", 1300, 200, line=1),
-        _w("Nơi", 230, 300, line=2),
-        _w("nhận:", 310, 300, line=2),
-        _w("-", 230, 350, line=3),
-        _w("Lưu:", 260, 350, line=3),
-        _w("VT.", 360, 350, line=3),
-    ]
+    words = body_and_recipients()
     if with_signer:
         words += [
             _w("CHỦ", 1020, 300, block=2, line=1),  # centred on the name's axis (x 1110)
