@@ -132,8 +132,13 @@ def _decode_source(kind: str, data: bytes, frame: int, rotate: int, max_pixels: 
         img = Image.open(io.BytesIO(data))
         img.seek(frame)
         img.load()
-        orientation = img.getexif().get(0x0112, 1) if kind in ("jpeg", "tiff") else 1
+        orientation = _exif_orientation(img, kind)
         return _ink_array(ImageOps.exif_transpose(img) if orientation not in (0, 1) else img)
+
+
+def _exif_orientation(img: Image.Image, kind: str) -> int:
+    """The EXIF orientation tag of a JPEG or TIFF frame (1, upright, when there is none)."""
+    return img.getexif().get(0x0112, 1) if kind in ("jpeg", "tiff") else 1
 
 
 def _worth_sending(data: bytes, size: tuple[int, int]) -> bool:
@@ -296,7 +301,7 @@ def _iter_raster(
             frame = img
             _check_pixels(frame.size, max_pixels)
             if lazy and _worth_sending(data, frame.size):
-                orientation = frame.getexif().get(0x0112, 1) if kind in ("jpeg", "tiff") else 1
+                orientation = _exif_orientation(frame, kind)
                 w, h = frame.size
                 size = (h, w) if orientation in (5, 6, 7, 8) else (w, h)
                 dpi = _dpi_from_info(frame.info.get("dpi"))
@@ -304,7 +309,7 @@ def _iter_raster(
                 yield page
                 continue
             frame.load()  # decode now, so truncation shows up here
-            orientation = frame.getexif().get(0x0112, 1) if kind in ("jpeg", "tiff") else 1
+            orientation = _exif_orientation(frame, kind)
             upright = ImageOps.exif_transpose(frame) if orientation not in (0, 1) else frame
             dpi = _dpi_from_info(frame.info.get("dpi"))
             encoded = None
@@ -443,10 +448,9 @@ def _embedded_page_image(
     if jpeg is not None and to_array is _ink_array and rotate in (0, 90, 180, 270):
         img, jpeg_bytes = jpeg
         w, h = img.size if rotate not in (90, 270) else img.size[::-1]
-        page_w_in, page_h_in = (h_pt, w_pt) if rotate in (90, 270) else (w_pt, h_pt)
-        if abs((w / h) / (page_w_in / page_h_in) - 1.0) > 0.03:
+        dpi = _full_page_dpi(w, h, w_pt, h_pt, rotate)
+        if dpi is None:
             return None
-        dpi = _snap_dpi(w / (page_w_in / 72.0))
         return SourcePage(index, dpi, (w, h), "pdf", jpeg_bytes, 0, rotate, max_pixels)
     if jpeg is not None:
         img, jpeg_bytes = jpeg
@@ -482,12 +486,9 @@ def _embedded_page_image(
     img.load()
     if rotate:
         img = img.rotate(-rotate, expand=True)  # /Rotate is clockwise, PIL's rotate counter-clockwise
-    page_w_in, page_h_in = (h_pt, w_pt) if rotate in (90, 270) else (w_pt, h_pt)
-    page_w_in, page_h_in = page_w_in / 72.0, page_h_in / 72.0
-    # Only a full-page scan: the image's aspect must be the page's (else it is a logo on a text page).
-    if abs((img.width / img.height) / (page_w_in / page_h_in) - 1.0) > 0.03:
+    dpi = _full_page_dpi(img.width, img.height, w_pt, h_pt, rotate)
+    if dpi is None:
         return None
-    dpi = _snap_dpi(img.width / page_w_in)
     encoded = jpeg_bytes if not rotate and to_array is _to_array else None
     return PageImage(
         index=index,
@@ -496,6 +497,17 @@ def _embedded_page_image(
         encoded=encoded,
         encoded_format="jpeg" if encoded is not None else None,
     )
+
+
+def _full_page_dpi(w: int, h: int, w_pt: float, h_pt: float, rotate: int) -> int | None:
+    """The resolution of an upright ``w`` x ``h`` image filling a page of ``w_pt`` x ``h_pt``
+    points turned by ``rotate``; None when its aspect is not the page's (a logo on a text page,
+    not a full-page scan)."""
+    page_w_in, page_h_in = (h_pt, w_pt) if rotate in (90, 270) else (w_pt, h_pt)
+    page_w_in, page_h_in = page_w_in / 72.0, page_h_in / 72.0
+    if abs((w / h) / (page_w_in / page_h_in) - 1.0) > 0.03:
+        return None
+    return _snap_dpi(w / page_w_in)
 
 
 def _plain_jpeg(page: object, max_pixels: int) -> tuple[Image.Image, bytes] | None:

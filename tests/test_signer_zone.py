@@ -128,6 +128,14 @@ def test_ink_level_follows_the_page_print() -> None:
     assert sz.ink_level(dark, []) == sz.INK_LEVEL
 
 
+def _zone_confidences(
+    first: list[OcrWord], found: list[OcrWord], zone: tuple[int, int, int, int]
+) -> dict[str, float]:
+    """The confidence of each word the zone's merged reading gives the signer block."""
+    merged = sz.merge_zone(first, found, zone) or []
+    return {w.text: w.confidence for w in merged if w.block >= sz.REREAD_BLOCK}
+
+
 def test_two_readings_that_spell_a_name_differently_make_it_unsure() -> None:
     first = _first_pass(False) + [
         _w("Y", 1000, 700, conf=80, block=3, line=1),
@@ -140,9 +148,7 @@ def test_two_readings_that_spell_a_name_differently_make_it_unsure() -> None:
         OcrWord("Niề", 340, 450, 60, 30, 93.0, block=1, paragraph=1, line=1),
         OcrWord("CHỦ", 300, 150, 60, 30, 70.0, block=1, paragraph=1, line=2),
     ]
-    merged = {
-        w.text: w.confidence for w in sz.merge_zone(first, found, zone) or [] if w.block >= sz.REREAD_BLOCK
-    }
+    merged = _zone_confidences(first, found, zone)
     assert merged["Y"] == 89.0  # both readings agree: the surer one
     assert merged["Niề"] == sz.DISAGREE_CONFIDENCE  # "Niê" / "Niề": neither is sure
     assert merged["CHỦ"] == 70.0  # a caps title word: the office lexicon judges it
@@ -150,9 +156,7 @@ def test_two_readings_that_spell_a_name_differently_make_it_unsure() -> None:
     # second one's confidence stands.
     first = _first_pass(False) + [_w("guyền", 1010, 700, conf=21, block=3, line=1)]
     found = [OcrWord("Nguyễn", 300, 450, 120, 30, 96.0, block=1, paragraph=1, line=1)]
-    merged = {
-        w.text: w.confidence for w in sz.merge_zone(first, found, zone) or [] if w.block >= sz.REREAD_BLOCK
-    }
+    merged = _zone_confidences(first, found, zone)
     assert merged["Nguyễn"] == 96.0
 
 
@@ -170,9 +174,7 @@ def test_a_speck_glued_to_a_word_is_no_other_spelling_of_it() -> None:
         OcrWord("Thi", 380, 450, 60, 30, 92.0, block=1, paragraph=1, line=1),
         OcrWord("K'Rê", 480, 450, 80, 30, 91.0, block=1, paragraph=1, line=1),
     ]
-    merged = {
-        w.text: w.confidence for w in sz.merge_zone(first, found, zone) or [] if w.block >= sz.REREAD_BLOCK
-    }
+    merged = _zone_confidences(first, found, zone)
     assert merged["Tạ"] == 78.0  # the same letters: the surer reading counts
     assert merged["Thi"] == sz.DISAGREE_CONFIDENCE  # a tone mark apart is another spelling
     assert merged["K'Rê"] == sz.DISAGREE_CONFIDENCE  # so is one inside an apostrophe name
