@@ -98,6 +98,11 @@ def reread_signer_zone(
     return _name_cut_at_left(checked, image, levels[0], dpi)
 
 
+def _zone_page(words: list[OcrWord], width: int, height: int, dpi: int) -> OcrPage:
+    """``words`` as the one page the metadata parser reads (a reading of a ``width`` x ``height`` image)."""
+    return OcrPage(index=0, width=width, height=height, dpi=dpi, words=tuple(words), text="", confidence=0.0)
+
+
 CUT_NAME_INK = 0.05  # share of dark pixels before a name's first word that is a word OCR lost
 
 
@@ -112,7 +117,7 @@ def _name_cut_at_left(words: list[OcrWord], image: np.ndarray, level: int, dpi: 
     from ocr.vntext import match_key
 
     height, width = image.shape
-    page = OcrPage(index=0, width=width, height=height, dpi=dpi, words=tuple(words), text="", confidence=0.0)
+    page = _zone_page(words, width, height, dpi)
     lines = md._lines_from_words(page)
     name, _ = md._signer(lines)
     if name is None:
@@ -270,7 +275,7 @@ def _signer_score(words: list[OcrWord], width: int, height: int, dpi: int) -> in
     ("Thí" at 39 for "Thị") is as good as missing, so the zone's next reading is tried."""
     from ocr import metadata as md
 
-    page = OcrPage(index=0, width=width, height=height, dpi=dpi, words=tuple(words), text="", confidence=0.0)
+    page = _zone_page(words, width, height, dpi)
     lines = md._lines_from_words(page)
     name, office = md._signer(lines)
     if name is not None:
@@ -301,10 +306,7 @@ def _files_more(
 
     def count(ws: list[OcrWord]) -> int:
         if id(ws) not in filed:
-            page = OcrPage(
-                index=0, width=shape[1], height=shape[0], dpi=dpi, words=tuple(ws), text="", confidence=0.0
-            )
-            result = extract_fields([page])
+            result = extract_fields([_zone_page(ws, shape[1], shape[0], dpi)])
             filed[id(ws)] = sum(result.value(k) is not None for k in ("nguoi_ky", "chuc_vu_nguoi_ky"))
         return filed[id(ws)]
 
@@ -338,7 +340,7 @@ def signer_zone(
     ``image`` (the OCR image) lets a block the first reading dropped whole be found by its ink."""
     from ocr import metadata as md
 
-    page = OcrPage(index=0, width=width, height=height, dpi=dpi, words=tuple(words), text="", confidence=0.0)
+    page = _zone_page(words, width, height, dpi)
     lines = md._lines_from_words(page)
     if not lines:
         return None
