@@ -1006,24 +1006,35 @@ def _vote_words(subject: str, line_pages: Sequence[Sequence[_Line]], subject_lin
                 stream.append(("", None))
     tokens = subject.split()
     cores = [t.strip(_EDGE_PUNCT) for t in tokens]
+    # Each word's key, and whether it may vote at all (None: empty or with a digit) and in which
+    # case, worked out once: the subject's words are each compared with the whole document.
+    sep = ("", None)
+    stream_keys = [match_key(c) for c, _ in stream]
+    stream_case = [_vote_case(c) for c, _ in stream]
+    core_keys = [match_key(c) for c in cores]
+    core_case = [_vote_case(c) for c in cores]
     for i, core in enumerate(cores):
         if len(core) < 2 or any(c.isdigit() for c in core):
             continue
-        left = match_key(cores[i - 1]) if i > 0 else None
-        right = match_key(cores[i + 1]) if i + 1 < len(cores) else None
-        key = match_key(core)
-        others = [*stream, ("", None), *[(c, conf.get(c)) for j, c in enumerate(cores) if j != i], ("", None)]
+        left = core_keys[i - 1] if i > 0 else None
+        right = core_keys[i + 1] if i + 1 < len(cores) else None
+        key, key_il, upper = core_keys[i], _il(core_keys[i]), core_case[i]
+        rest = [j for j in range(len(cores)) if j != i]
+        others = [*stream, sep, *[(cores[j], conf.get(cores[j])) for j in rest], sep]
+        keys = [*stream_keys, "", *[core_keys[j] for j in rest], ""]
+        case = [*stream_case, None, *[core_case[j] for j in rest], None]
         votes: dict[str, list[float | None]] = {}
         both = left is not None and right is not None
         for j in range(1, len(others) - 1):
-            cand = others[j][0]
-            if not cand or any(c.isdigit() for c in cand) or cand[0].isupper() != core[0].isupper():
+            if case[j] is not upper:
                 continue
-            ckey = match_key(cand)
-            if ckey != key and (_il(ckey) == _il(key) or Levenshtein.distance(ckey, key) > 1):
+            cand, ckey = others[j][0], keys[j]
+            if ckey != key and (
+                abs(len(ckey) - len(key)) > 1 or _il(ckey) == key_il or Levenshtein.distance(ckey, key) > 1
+            ):
                 continue
-            l_ok = left is not None and match_key(others[j - 1][0]) == left
-            r_ok = right is not None and match_key(others[j + 1][0]) == right
+            l_ok = left is not None and keys[j - 1] == left
+            r_ok = right is not None and keys[j + 1] == right
             if (l_ok and r_ok) or (not both and (l_ok or r_ok)):
                 votes.setdefault(cand, []).append(others[j][1])
             elif (l_ok or r_ok) and ckey == key:
@@ -1056,6 +1067,14 @@ def _fix_il(text: str) -> str:
     """ "xã la Hlốp" → "xã Ia Hlốp": a lower-case "l…" word inside a place name (after a level
     word, before a capitalised word) is a capital I read as l (Tesseract confuses them)."""
     return re.sub(rf"\b({_PLACE_WORDS}) l(?=[a-zà-ỹ]{{0,3}} [A-ZĐÀ-Ỹ])", r"\1 I", text)
+
+
+def _vote_case(word: str) -> bool | None:
+    """Whether ``word`` starts with a capital, or None where it cannot vote in :func:`_vote_words`
+    (empty, or with a digit)."""
+    if not word or any(c.isdigit() for c in word):
+        return None
+    return word[0].isupper()
 
 
 def _il(key: str) -> str:
