@@ -5,7 +5,8 @@ The dev corpus has 40 signer blocks and the signer rules were tuned on them. Thi
 demo specs of :mod:`ocr.samples` with other signers (name, office and authority chain) and
 scans them as a gray or bilevel scanner does (the red seal turns a gray as dark as the text;
 on a bilevel page, black), degraded like office scans, and caches each last page in the format
-of bench/signer_cache.py (gray OCR image and first-pass words), with a ``<stem>.gt.json``:
+of bench/signer_cache.py (gray OCR image, its clipped-stretch twin and first-pass words), with a
+``<stem>.gt.json``:
 
     flock /tmp/bench.lock .venv/bin/python bench/signer_heldout.py make /tmp/signer-ho 30 0
     .venv/bin/python bench/signer_cache.py eval /tmp/signer-ho /tmp/signer-ho
@@ -25,6 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 # Authority chains of NĐ 30/2020 (the lines above the office) and the office.
 CHAINS = [
@@ -67,6 +69,7 @@ def _scan(rgb, rng, mode: str):  # noqa: ANN001, ANN202 - numpy arrays
 
 def make(out: Path, n: int, start: int) -> None:
     import numpy as np
+    from signer_cache import page_record
 
     from ocr import samples, tesseract
     from ocr.engine import OCR_PSM
@@ -92,9 +95,8 @@ def make(out: Path, n: int, start: int) -> None:
         gray = ink_gray(pimg.image)
         prep = prepare(pimg, display=False, gray=gray)
         words, _ = tesseract.recognize(prep.ocr_image, dpi=prep.ocr_dpi, lang="vie", psm=OCR_PSM)
-        ocr_image = prep.ocr_gray if prep.ocr_gray is not None else prep.ocr_image
         with (out / f"{stem}.pkl").open("wb") as f:
-            pickle.dump({"image": ocr_image, "dpi": prep.ocr_dpi, "words": list(words)}, f)
+            pickle.dump(page_record(prep, words), f)
         gt = {"nguoi_ky": spec.nguoi_ky, "chuc_vu_nguoi_ky": office, "scan": mode, "dpi": dpi}
         (out / f"{stem}.gt.json").write_text(json.dumps(gt, ensure_ascii=False), "utf-8")
         print(stem, mode, dpi, " / ".join((*chain, office)), spec.nguoi_ky, flush=True)

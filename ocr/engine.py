@@ -67,6 +67,7 @@ def ocr_page(
         dpi=prepared.ocr_dpi,
         lang=lang,
         timeout_s=timeout_s,
+        clipped=prepared.clipped_gray,
     )
     if reread is not None:
         words, text = reread, page_text(reread)

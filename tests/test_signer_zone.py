@@ -104,6 +104,21 @@ def test_signer_lines_under_a_gray_seal_are_read_again() -> None:
     image = np.minimum(np.asarray(img), np.asarray(seal))
     first = _first_pass(False)
     words = sz.reread_signer_zone(image, first, dpi=200)
+    _assert_signer_read(words)
+    # The zone is read on the clipped-stretch image when one is given: here the page image
+    # stands for it, and the image handed in shows no signer block at all.
+    made = []
+    blank = np.asarray(img).copy()
+    blank[250:, 900:] = 255
+    words = sz.reread_signer_zone(blank, first, dpi=200, clipped=lambda: made.append(1) or image)
+    _assert_signer_read(words)
+    assert made == [1]
+    # A clean first reading needs no zone read again: the clipped image is never made.
+    assert sz.reread_signer_zone(image, _first_pass(True), dpi=200, clipped=lambda: made.append(1)) is None
+    assert made == [1]
+
+
+def _assert_signer_read(words: list[OcrWord] | None) -> None:
     assert words is not None
     page = OcrPage(
         index=0, width=W, height=H, dpi=200, words=tuple(words), text=sz.page_text(words), confidence=90
