@@ -283,3 +283,25 @@ def test_skew_search_matches_at_half_size_coarse_pass(page_image: np.ndarray) ->
     for angle in (-7.5, -1.2, 0.6, 4.0):
         est = estimate_skew(ink_gray(_skewed(page_image, angle)))
         assert est == pytest.approx(-angle, abs=0.3)
+
+
+def _dotted_bands(image: np.ndarray, rows: range, seed: int = 2) -> np.ndarray:
+    """Toner streaks as a scanner leaves them: bands of letter-sized dots from edge to edge."""
+    out = image.copy()
+    rng = np.random.default_rng(seed)
+    w = out.shape[1]
+    for y in rows:
+        for x in range(0, w, 14):
+            dx, dy = int(rng.integers(0, 5)), int(rng.integers(-2, 3))
+            cv2.rectangle(out, (x + dx, y + dy), (x + dx + 7, y + dy + 6), (30, 30, 30), -1)
+    return out
+
+
+def test_prepare_turns_a_page_whose_streaks_run_across_its_lines(page_image: np.ndarray) -> None:
+    """Streak bands across a turned page's lines run edge to edge, as no text line does: they
+    must not make its lines look horizontal (dev corpus: a turned last page stayed turned)."""
+    turned = _dotted_bands(rotate_right_angle(page_image, 90), range(40, 1100, 45))
+    prepared = prepare(PageImage(index=0, image=turned, dpi=300))
+    assert (prepared.rotation + 90) % 360 == 0
+    upright = _dotted_bands(page_image, range(30, 700, 120))  # streaks along an upright page's lines
+    assert prepare(PageImage(index=0, image=upright, dpi=300)).rotation == 0
