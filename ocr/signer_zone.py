@@ -121,6 +121,8 @@ def reread_signer_zone(
     # a hollow 'Trần' reads 'an', which is no other spelling of the solid one, only a failed one.
     gray, level, same = next(a for a in attempts if any(r is kept for r in a[2]))
     checked = _cross_checked(kept, [r for r in same if r is not kept])
+    others = [words, *(r for a in attempts for r in a[2] if r is not kept)]
+    checked = _second_title_lost(checked, others, shape[1], shape[0], dpi)
     return _name_cut_at_left(checked, gray, level, dpi)
 
 
@@ -163,6 +165,43 @@ def _name_cut_at_left(words: list[OcrWord], image: np.ndarray, level: int, dpi: 
         return words
     return [
         dataclasses.replace(w, confidence=min(w.confidence, DISAGREE_CONFIDENCE)) if w is first else w
+        for w in words
+    ]
+
+
+def _second_title_lost(
+    words: list[OcrWord], others: list[list[OcrWord]], width: int, height: int, dpi: int
+) -> list[OcrWord]:
+    """``words`` with the office made unsure where another reading of the zone (the page's, or
+    another ink level's) has the office's last word on the line right under it, and this
+    reading no word there: "KT. CHỦ TỊCH" over "PHÓ CHỦ TỊCH" reads as a bare "CHỦ TỊCH" once
+    the seal took the "KT." and the whole second line (dev_002: the page's reading had 'TICH'
+    under it at 49), and the deputy's office would be filed as the head's."""
+    from ocr import metadata as md
+    from ocr.vntext import match_key
+
+    lines = md._lines_from_words(_zone_page(words, width, height, dpi))
+    _, office = md._signer(lines)
+    if office is None:
+        return words
+    found = [w for ln in md._words_within(md.signer_tail(lines), office) for w in ln.words]
+    if not found:
+        return words
+    left, right = min(w.left for w in found), max(w.left + w.width for w in found)
+    bottom = max(w.top + w.height for w in found)
+    h = statistics.median(w.height for w in found)
+    last = match_key(office.split()[-1])
+
+    def below(w: OcrWord) -> bool:  # on the line right under the office, across its span
+        return bottom - 0.3 * h <= w.top <= bottom + 1.5 * h and w.left < right and w.left + w.width > left
+
+    mine = {id(w) for w in found}
+    if any(below(w) and id(w) not in mine and sum(c.isalpha() for c in w.text) >= 2 for w in words):
+        return words  # this reading has a line there
+    if not any(below(w) and match_key(w.text.strip(".,:;")) == last for other in others for w in other):
+        return words
+    return [
+        dataclasses.replace(w, confidence=min(w.confidence, DISAGREE_CONFIDENCE)) if id(w) in mine else w
         for w in words
     ]
 

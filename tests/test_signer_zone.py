@@ -420,3 +420,35 @@ def test_a_seal_lighter_than_the_ink_level_is_found_and_leaves_the_print_whole()
 
 def bold_font() -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONT), 32)
+
+
+def test_an_office_whose_second_title_line_another_reading_saw_is_unsure() -> None:
+    """ "KT. CHỦ TỊCH" over "PHÓ CHỦ TỊCH" with the "KT." and the second line lost reads as a
+    bare "CHỦ TỊCH": where another reading has its last word on the line right under it, the
+    deputy's office must not be filed as the head's."""
+    kept = _first_pass(False) + [
+        _w("TM.", 900, 300, block=3, line=1),
+        _w("ỦY", 980, 300, block=3, line=1),
+        _w("BAN", 1040, 300, block=3, line=1),
+        _w("CHỦ", 1020, 360, block=3, line=2),
+        _w("TỊCH", 1120, 360, block=3, line=2),
+        _w("+", 1060, 425, conf=90, block=3, line=3),  # a speck on the lost line: no reading of it
+        _w("Trần", 980, 700, block=3, line=4),
+        _w("Xuân", 1080, 700, block=3, line=4),
+        _w("Hải", 1180, 700, block=3, line=4),
+    ]
+    page_reading = _first_pass(False) + [_w("TICH", 1130, 420, conf=49, block=2, line=1)]
+
+    def office_confs(others: list[list[OcrWord]]) -> list[float]:
+        checked = sz._second_title_lost(kept, others, W, H, 200)
+        return [w.confidence for w in checked if w.text in ("CHỦ", "TỊCH")]
+
+    assert office_confs([page_reading]) == [sz.DISAGREE_CONFIDENCE] * 2
+    assert office_confs([]) == [95.0, 95.0]
+    elsewhere = _first_pass(False) + [_w("TICH", 1130, 650, conf=49, block=2, line=1)]  # not under it
+    assert office_confs([elsewhere]) == [95.0, 95.0]
+    # A reading that has a line of words there (the second title read) is left alone.
+    with_line = [*kept, _w("PHÓ", 960, 420, block=3, line=3)]
+    assert [
+        w.confidence for w in sz._second_title_lost(with_line, [page_reading], W, H, 200) if w.text == "TỊCH"
+    ] == [95.0]
