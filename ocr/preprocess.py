@@ -468,8 +468,8 @@ def _line_direction_ratio(
     by dot, and on a page turned by 90 degrees, streaks across its (vertical) lines scored as
     horizontal lines: dev_002's turned page came out at 0.08 (lines horizontal, so never
     turned), 6.2 with its 54 streak rows left out. On upright streaked pages the streak columns
-    had raised the vertical score into the range where OSD is asked (1.46-1.91 on four dev
-    pages, 0.21-0.68 without them). Pages without such bands keep their score (one check).
+    had raised the vertical score into the range where OSD is asked (0.73-1.79 on four dev
+    pages, 0.11-0.65 without them). Pages without such bands keep their score (one check).
     """
     mask = half > 0
     horizontal, vertical = coarse[1], coarse_v[1]
