@@ -14,7 +14,9 @@ page images), in the same run:
 Both are scored the way ``../shared/bench/score.py`` scores (whole document, NFC, whitespace
 collapsed, micro-averaged Levenshtein CER/WER), overall and per degradation. Speed is reported
 as wall pages/min and as CPU seconds per page (user+sys of every child process, from
-``RUSAGE_CHILDREN``): on a shared machine CPU time is the fair measure. Peak memory is the
+``RUSAGE_CHILDREN``): on a shared machine CPU time is the fair measure. Each is the mean of
+``--rounds`` timed runs per contestant (default 2), taken in ABBA order so that the machine's
+drift favours neither; each round's wall ratio is printed too. Peak memory is the
 largest summed RSS of the process tree (``/proc`` sampled every 0.1 s) while ``sohoa extract``
 reads a 20-page 300 dpi document. Without ``--corpus``, the project's own demo samples
 (``ocr.samples``, rendered at 200 dpi with their ground truth) are the corpus, so this runs
@@ -309,10 +311,36 @@ def _machine_busy_s() -> float | None:
     return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # minus idle, iowait
 
 
-def compare(name: str, corpus: Path, out: Path, workers: int) -> dict:
+# Timed runs of each contestant, in the order sohoa, tesseract, tesseract, sohoa (and so on):
+# this machine's speed drifts by up to 9 % from one minute to the next (the same page pipeline,
+# 1.42 then 1.30 CPU s/page), and one run of each, one after the other, moved the ratio by
+# +-0.07 between back-to-back benches. In ABBA order a steady drift favours neither.
+ROUNDS = 2
+
+
+def _mean_run(runs: list[dict]) -> dict:
+    """One contestant's runs as one: wall and CPU seconds (and the other processes' and this
+    script's CPU) averaged over the runs; the rest from the first run; each run's own wall and
+    CPU seconds under ``runs``."""
+    out = dict(runs[0])
+    for key in ("wall_s", "cpu_s", "harness_cpu_s", "others_cpu_s"):
+        if all(key in r for r in runs):
+            out[key] = round(sum(r[key] for r in runs) / len(runs), 1)
+    out["runs"] = [{"wall_s": r["wall_s"], "cpu_s": r["cpu_s"]} for r in runs]
+    return out
+
+
+def compare(name: str, corpus: Path, out: Path, workers: int, rounds: int = ROUNDS) -> dict:
     docs = doc_inputs(corpus)
-    ours = run_sohoa(docs, out / f"{name}-sohoa", workers)
-    raw = run_raw_tesseract(docs, out / f"{name}-tesseract", workers)
+    ours_runs: list[dict] = []
+    raw_runs: list[dict] = []
+    for i in range(max(1, rounds)):
+        for who in ("sohoa", "tesseract") if i % 2 == 0 else ("tesseract", "sohoa"):
+            if who == "sohoa":
+                ours_runs.append(run_sohoa(docs, out / f"{name}-sohoa", workers))
+            else:
+                raw_runs.append(run_raw_tesseract(docs, out / f"{name}-tesseract", workers))
+    ours, raw = _mean_run(ours_runs), _mean_run(raw_runs)
     pages = raw["pages"]
     result = {
         "pages": pages,
@@ -347,6 +375,10 @@ def print_comparison(name: str, r: dict) -> None:
         f"tesseract {t['pages_per_min']} pages/min, {t['cpu_s_per_page']} CPU s/page; "
         f"ratio {r['speed_ratio_wall']} (wall), {r['speed_ratio_cpu']} (CPU)"
     )
+    rounds = " ".join(
+        f"{a['wall_s'] / b['wall_s']:.3f}" for a, b in zip(t.get("runs", []), s.get("runs", []), strict=False)
+    )
+    print(f"wall ratio of each round (ABBA order, means above): {rounds}")
     print(
         f"cores busy: sohoa {s.get('cores_busy')}, tesseract {t.get('cores_busy')}; CPU s used by "
         f"other processes meanwhile: {s.get('others_cpu_s')} and {t.get('others_cpu_s')}; by this "
@@ -355,7 +387,13 @@ def print_comparison(name: str, r: dict) -> None:
 
 
 def run_all(
-    corpora: list[Path], out: Path, *, workers: int = 0, samples: bool = True, memory: bool = True
+    corpora: list[Path],
+    out: Path,
+    *,
+    workers: int = 0,
+    samples: bool = True,
+    memory: bool = True,
+    rounds: int = ROUNDS,
 ) -> dict:
     """Every comparison and the memory run; prints tables, returns the numbers."""
     workers = workers or os.cpu_count() or 1
@@ -365,7 +403,7 @@ def run_all(
     if samples:
         named.append(("samples", samples_corpus(out)))
     for name, corpus in named:
-        summary[name] = compare(name, corpus, out, workers)
+        summary[name] = compare(name, corpus, out, workers, rounds)
         print_comparison(name, summary[name])
     if memory:
         doc = twenty_page_document(out)
@@ -387,9 +425,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=0)
     ap.add_argument("--no-samples", action="store_true", help="skip the project's own samples")
     ap.add_argument("--no-memory", action="store_true", help="skip the 20-page peak-memory run")
+    ap.add_argument("--rounds", type=int, default=ROUNDS, help="timed runs of each contestant (ABBA order)")
     args = ap.parse_args(argv)
     summary = run_all(
-        args.corpus, args.out, workers=args.workers, samples=not args.no_samples, memory=not args.no_memory
+        args.corpus,
+        args.out,
+        workers=args.workers,
+        samples=not args.no_samples,
+        memory=not args.no_memory,
+        rounds=args.rounds,
     )
     print(json.dumps(summary, ensure_ascii=False))
     return 0
