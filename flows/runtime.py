@@ -27,6 +27,10 @@ def prefect_env(settings: Settings) -> None:
     os.environ.setdefault("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", "0.5")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    # The ephemeral server's first start on a new machine creates and migrates its database;
+    # Prefect gives it 20 s, and a fresh clone's `make demo` on a 2-core machine once ran out of
+    # them ("Timed out while attempting to connect to ephemeral Prefect API server").
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 def no_heartbeat_wait() -> bool:
