@@ -69,8 +69,13 @@ def page_record(prep, words: list) -> dict:  # noqa: ANN001 - ocr.preprocess.Pre
     t0 = time.process_time()
     clipped = prep.clipped_gray()
     cpu = time.process_time() - t0
-    image = prep.ocr_gray if prep.ocr_gray is not None else prep.ocr_image
-    return {"image": image, "clipped": clipped, "clipped_cpu": cpu, "dpi": prep.ocr_dpi, "words": list(words)}
+    return {
+        "image": prep.gray,
+        "clipped": clipped,
+        "clipped_cpu": cpu,
+        "dpi": prep.ocr_dpi,
+        "words": list(words),
+    }
 
 
 def _norm(value: object) -> str | None:

@@ -62,7 +62,7 @@ def ocr_page(
     # The seal over the signer block can make the page's reading lose it: read that zone again
     # (on the gray OCR image, which it thresholds its own way).
     reread = reread_signer_zone(
-        prepared.ocr_gray if prepared.ocr_gray is not None else prepared.ocr_image,
+        prepared.gray,
         words,
         dpi=prepared.ocr_dpi,
         lang=lang,
@@ -75,7 +75,7 @@ def ocr_page(
         # An unsure digit of the date line (noise, blur) is checked by a second reading of that
         # one line; only an agreeing, sure reading raises its confidence (never a new value).
         dated = reread_date_line(
-            prepared.ocr_gray if prepared.ocr_gray is not None else prepared.ocr_image,
+            prepared.gray,
             words,
             dpi=prepared.ocr_dpi,
             recognize=lambda crop: tesseract.recognize(

@@ -64,12 +64,17 @@ class Prepared:
     # What :meth:`clipped_gray` is made from (None: the page was not stretched).
     clipped: ClippedGray | None = None
 
+    @property
+    def gray(self) -> np.ndarray:
+        """The gray OCR image, before any binarisation: what zone re-reads threshold their own way."""
+        return self.ocr_gray if self.ocr_gray is not None else self.ocr_image
+
     def clipped_gray(self) -> np.ndarray:
         """``ocr_gray`` (same geometry) with the contrast stretch clipped at black instead of
         folded (see :func:`flatten_background`): bold strokes stay solid. Made on each call (a
         warp and the streak removal, CPU ms), for the signer zone's second reading only."""
         if self.clipped is None:
-            return self.ocr_gray if self.ocr_gray is not None else self.ocr_image
+            return self.gray
         return self.clipped.image()
 
 
