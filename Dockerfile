@@ -7,7 +7,10 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY . /app
-RUN pip install --no-cache-dir . 'psycopg[binary]>=3.1'
+# gcc only builds ocr/native/sauvola.c (Tesseract's faster Sauvola thresholder), then goes.
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && pip install --no-cache-dir . 'psycopg[binary]>=3.1' \
+    && apt-get purge -y gcc libc6-dev && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 # Run as an ordinary user; /data (SOHOA_HOME) is a volume initialised with this ownership.
 RUN useradd --create-home --uid 1000 sohoa && mkdir -p /data/inbox && chown -R sohoa /data
 USER sohoa

@@ -386,6 +386,14 @@ def print_comparison(name: str, r: dict) -> None:
     )
 
 
+def thresholder() -> str:
+    """Which Sauvola thresholder sohoa's Tesseract uses (ocr/native/sauvola.c or Leptonica's);
+    SOHOA_NATIVE_SAUVOLA=0 in the environment makes both contestants use Leptonica's."""
+    from ocr import tesseract
+
+    return "native (ocr/native/sauvola.c)" if tesseract._load_sauvola() is not None else "Leptonica"
+
+
 def run_all(
     corpora: list[Path],
     out: Path,
@@ -398,7 +406,8 @@ def run_all(
     """Every comparison and the memory run; prints tables, returns the numbers."""
     workers = workers or os.cpu_count() or 1
     out.mkdir(parents=True, exist_ok=True)
-    summary: dict = {"workers": workers, "cores": os.cpu_count()}
+    summary: dict = {"workers": workers, "cores": os.cpu_count(), "thresholder": thresholder()}
+    print(f"Tesseract's Sauvola thresholder in sohoa: {summary['thresholder']}")
     named = [(c.name, c) for c in corpora]
     if samples:
         named.append(("samples", samples_corpus(out)))
