@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import cv2
 import numpy as np
@@ -559,16 +559,23 @@ def merge_zone(
     replaced = [w for w in words if inside(w) and (w.block, w.paragraph, w.line) not in sure]
     added: list[OcrWord] = []
     specks = _specks_before_names(found)
+    rows: dict[tuple[int, int, int], list[OcrWord]] = {}  # the re-read's lines, in page coordinates
+    for w in found:
+        if id(w) not in specks:
+            rows.setdefault((w.block, w.paragraph, w.line), []).append(
+                dataclasses.replace(w, left=w.left + x0, top=w.top + y0)
+            )
     for w in found:
         if id(w) in specks:
             continue
+        row = rows[(w.block, w.paragraph, w.line)]
         moved = OcrWord(
             text=w.text,
             left=w.left + x0,
             top=w.top + y0,
             width=w.width,
             height=w.height,
-            confidence=_agreed_confidence(w.text, w.confidence, w.left + x0, w.top + y0, w, replaced),
+            confidence=_agreed_confidence(w.text, w.confidence, w.left + x0, w.top + y0, w, replaced, row),
             block=REREAD_BLOCK + w.block,
             paragraph=w.paragraph,
             line=w.line,
@@ -649,7 +656,13 @@ def _specks_before_names(found: list[OcrWord]) -> set[int]:
 
 
 def _agreed_confidence(
-    text: str, confidence: float, left: int, top: int, w: OcrWord, first: list[OcrWord]
+    text: str,
+    confidence: float,
+    left: int,
+    top: int,
+    w: OcrWord,
+    first: list[OcrWord],
+    row: Sequence[OcrWord] = (),
 ) -> float:
     """A re-read word's confidence, judged against the first reading of the same spot: where the
     two readings spell a word of a name differently ("Niê" / "Niề"), neither is sure (at most
@@ -658,12 +671,18 @@ def _agreed_confidence(
     compared on their letters: a speck glued to a word's edge ("'Tạ": a piece of the seal's
     ring) is no other spelling (no word of a name starts or ends with a mark; "K'Ré" holds one
     inside), and neither is a reading with a letter no Vietnamese word has ("Thƒ" at 54 for
-    "Thị": a failed reading, like one under :data:`DISAGREE_CONFIDENCE`)."""
+    "Thị": a failed reading, like one under :data:`DISAGREE_CONFIDENCE`). A first-pass word that
+    spans several words of the re-read's line (``row``, page coordinates) and spells them joined
+    ("HBiaMIô" over "H'Bia" "Mlô": a lost space and apostrophe, I for l) read the same letters:
+    no other spelling, and no confirmation either."""
     box = OcrWord(text, left, top, w.width, w.height, confidence)
     same_spot = [
         f
         for f in first
-        if _same_spot(box, f) and any(c.isalpha() for c in f.text) and is_vietnamese_word(_letters(f.text))
+        if _same_spot(box, f)
+        and any(c.isalpha() for c in f.text)
+        and is_vietnamese_word(_letters(f.text))
+        and not _glued_alike(f, row)
     ]
     if not same_spot:
         return confidence
@@ -678,14 +697,38 @@ def _agreed_confidence(
 
 
 def _letters(text: str) -> str:
-    """A word without the marks at its edges ("'Tạ", "Tuyết,", '"TL.'): what two readings of it
-    are compared on."""
+    """A word without the marks at its edges ("'Tạ", "Tuyết,", '"TL.'), nor a stroke read as
+    "I" or "l" glued before its capital ("IH'Bia": the seal's ring; no word starts with two
+    capitals): what two readings of it are compared on."""
     start, end = 0, len(text)
     while start < end and not text[start].isalnum():
         start += 1
     while end > start and not text[end - 1].isalnum():
         end -= 1
+    core = text[start:end]
+    if len(core) >= 3 and core[0] in "Il1" and core[1].isupper() and any(c.islower() for c in core):
+        start += 1
     return text[start:end]
+
+
+def _glyph_key(text: str) -> str:
+    """A spelling's letters and digits only, uppercase I as l (one glyph in the serif faces)."""
+    return "".join(c for c in text if c.isalnum()).replace("I", "l")
+
+
+def _glued_alike(first: OcrWord, row: Sequence[OcrWord]) -> bool:
+    """Whether ``first`` holds the centres of two or more words of ``row`` and, joined, they
+    are the same glyphs (see :func:`_agreed_confidence`)."""
+    held = sorted(
+        (
+            r
+            for r in row
+            if first.left <= r.left + r.width / 2 < first.left + first.width
+            and first.top <= r.top + r.height / 2 < first.top + first.height
+        ),
+        key=lambda r: r.left,
+    )
+    return len(held) >= 2 and _glyph_key(first.text) == _glyph_key("".join(r.text for r in held))
 
 
 def _same_spot(a: OcrWord, b: OcrWord) -> bool:

@@ -195,6 +195,34 @@ def test_a_speck_glued_to_a_word_is_no_other_spelling_of_it() -> None:
     assert merged["K'Rê"] == sz.DISAGREE_CONFIDENCE  # so is one inside an apostrophe name
 
 
+def test_a_first_reading_that_glued_the_words_together_is_no_other_spelling_of_them() -> None:
+    # The first pass read "H'Bia Mlô" as one word "HBiaMIô" (space and apostrophe lost, I for l);
+    # the re-read spells the two words. The same glyphs joined: neither confirmed nor doubted.
+    zone = (700, 250, W, 1200)
+    found = [
+        OcrWord("H'Bia", 300, 450, 100, 30, 89.0, block=1, paragraph=1, line=1),
+        OcrWord("Mlô", 405, 450, 60, 30, 83.0, block=1, paragraph=1, line=1),
+    ]
+    first = _first_pass(False) + [_w("HBiaMIô", 1000, 700, conf=78, block=3, line=1)]
+    assert _zone_confidences(first, found, zone) == {"H'Bia": 89.0, "Mlô": 83.0}
+    # Glued but other letters ("HBiaMiô": i is no l) is another spelling, as is a one-word
+    # reading of one of them.
+    first = _first_pass(False) + [_w("HBiaMiô", 1000, 700, conf=78, block=3, line=1)]
+    merged = _zone_confidences(first, found, zone)
+    assert merged == {"H'Bia": sz.DISAGREE_CONFIDENCE, "Mlô": sz.DISAGREE_CONFIDENCE}
+    first = _first_pass(False) + [_w("HBiaMlô", 1000, 700, conf=78, block=3, line=1)]
+    one = [OcrWord("H'Bia", 300, 450, 140, 30, 89.0, block=1, paragraph=1, line=1)]
+    assert _zone_confidences(first, one, zone) == {"H'Bia": sz.DISAGREE_CONFIDENCE}
+
+
+def test_a_stroke_read_before_a_capital_is_no_letter_of_the_word() -> None:
+    # The seal's ring right before "H'Bia" read as "I": "IH'Bia" spells the same word.
+    assert sz._letters("IH'Bia") == "H'Bia"
+    assert sz._letters("lNguyễn,") == "Nguyễn"
+    assert sz._letters("IH") == "IH"  # caps: an acronym's letters are its own
+    assert sz._letters("Lan") == "Lan"
+
+
 def test_the_zones_readings_that_spell_a_name_differently_make_it_unsure() -> None:
     # Two ink levels read the zone: one "Vĩnh" at 72 (kept: it also found the office), the other
     # "Vinh" at 76. Neither is sure; words they agree on, and caps title words, stay as read.
