@@ -7,7 +7,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY . /app
-# gcc only builds ocr/native/sauvola.c (Tesseract's faster Sauvola thresholder), then goes.
+# gcc only builds ocr/native/leptonica.c (faster Leptonica parts for Tesseract), then goes.
 RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
     && pip install --no-cache-dir . 'psycopg[binary]>=3.1' \
     && apt-get purge -y gcc libc6-dev && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*

@@ -386,12 +386,13 @@ def print_comparison(name: str, r: dict) -> None:
     )
 
 
-def thresholder() -> str:
-    """Which Sauvola thresholder sohoa's Tesseract uses (ocr/native/sauvola.c or Leptonica's);
-    SOHOA_NATIVE_SAUVOLA=0 in the environment makes both contestants use Leptonica's."""
+def native_parts() -> str:
+    """The parts of ocr/native/leptonica.c sohoa's Tesseract uses (SOHOA_NATIVE_LEPTONICA)."""
     from ocr import tesseract
 
-    return "native (ocr/native/sauvola.c)" if tesseract._load_sauvola() is not None else "Leptonica"
+    loaded = tesseract._load_native()
+    parts = [n for n, bit in tesseract.NATIVE_PARTS.items() if loaded and loaded[1] & bit]
+    return ", ".join(parts) or "none (Leptonica's own)"
 
 
 def run_all(
@@ -406,8 +407,8 @@ def run_all(
     """Every comparison and the memory run; prints tables, returns the numbers."""
     workers = workers or os.cpu_count() or 1
     out.mkdir(parents=True, exist_ok=True)
-    summary: dict = {"workers": workers, "cores": os.cpu_count(), "thresholder": thresholder()}
-    print(f"Tesseract's Sauvola thresholder in sohoa: {summary['thresholder']}")
+    summary: dict = {"workers": workers, "cores": os.cpu_count(), "native_leptonica": native_parts()}
+    print(f"ocr/native/leptonica.c parts in sohoa's Tesseract: {summary['native_leptonica']}")
     named = [(c.name, c) for c in corpora]
     if samples:
         named.append(("samples", samples_corpus(out)))

@@ -294,7 +294,7 @@ def _library() -> ctypes.CDLL | None:
         return _LIB[0]
     lib = None
     if os.environ.get("SOHOA_TESSERACT_CLI", "") not in ("1", "true", "yes"):
-        _load_sauvola()
+        _load_native()
         name = ctypes.util.find_library("tesseract")
         try:
             lib = ctypes.CDLL(name) if name else None
@@ -311,43 +311,61 @@ def _library() -> ctypes.CDLL | None:
     return lib
 
 
-# Tesseract's Sauvola binarisation (Leptonica's pixSauvolaBinarizeTiled) costs about 0.1 CPU s
-# on a 300 dpi A4 page. ocr/native/sauvola.c computes the same bits in a quarter of the time
-# (compared bit for bit with Leptonica's at start-up and in tests/test_native_sauvola.py). Loaded
-# with RTLD_GLOBAL before libtesseract, its pixSauvolaBinarizeTiled is the one libtesseract's
-# call resolves to. The ``tesseract`` command (SOHOA_TESSERACT_CLI=1, or where libtesseract
-# cannot be loaded) keeps Leptonica's. SOHOA_NATIVE_SAUVOLA=0 turns it off, for comparisons.
-NATIVE_SAUVOLA: list = []  # [ctypes.CDLL | None] once _library() has run
+# ocr/native/leptonica.c holds faster versions of three Leptonica functions Tesseract spends its
+# time in, each giving exactly Leptonica's result (checked against Leptonica's at load, and in
+# tests/test_native_leptonica.py): the Sauvola thresholding of each page, the PNG coding of each
+# text line image between layout and recogniser, and the line finder's morphological openings.
+# Loaded with RTLD_GLOBAL before libtesseract, its functions are the ones libtesseract's calls
+# resolve to. The ``tesseract`` command (SOHOA_TESSERACT_CLI=1, or where libtesseract cannot be
+# loaded) keeps Leptonica's. SOHOA_NATIVE_LEPTONICA names the parts to use (comma-separated;
+# default all, "none" for none), for comparisons.
+NATIVE_PARTS = {"sauvola": 1, "line_store": 2, "open_brick": 4}
+_NATIVE: list = []  # [(ctypes.CDLL, parts) | None] once _library() has run
 
 
-def _load_sauvola() -> ctypes.CDLL | None:
-    if NATIVE_SAUVOLA:
-        return NATIVE_SAUVOLA[0]
-    lib = None
-    if os.environ.get("SOHOA_NATIVE_SAUVOLA", "1") not in ("0", "false", "no"):
-        here = os.path.dirname(os.path.abspath(__file__))
-        paths = [os.path.join(here, "_sauvola" + suffix) for suffix in EXTENSION_SUFFIXES]
-        path = next((p for p in paths if os.path.exists(p)), None)
-        lept = ctypes.util.find_library("lept") or "liblept.so.5"
+def _native_wanted() -> int:
+    value = os.environ.get("SOHOA_NATIVE_LEPTONICA", "all").strip().lower()
+    if value in ("", "all", "1", "yes", "true"):
+        return sum(NATIVE_PARTS.values())
+    names = {n.strip() for n in value.split(",")} - {"none", "0", "no", "false", ""}
+    return sum(bit for name, bit in NATIVE_PARTS.items() if name in names)
+
+
+def _load_native() -> tuple[ctypes.CDLL, int] | None:
+    """The native library and the parts of it in use (loaded once, before libtesseract)."""
+    if _NATIVE:
+        return _NATIVE[0]
+    loaded = None
+    wanted = _native_wanted()
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = next(
+        (p for p in (os.path.join(here, "_leptonica" + s) for s in EXTENSION_SUFFIXES) if os.path.exists(p)),
+        None,
+    )
+    if wanted and path:
         try:
-            lib = ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL) if path else None
+            lib = ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL)
         except OSError:
             lib = None
-        # 0: Leptonica missing or its results differ from ours (another version); the
-        # interposer, already loaded, then passes every call through to Leptonica.
         if lib is not None:
-            lib.sohoa_sauvola_init.argtypes = [ctypes.c_char_p]
-            lib.sohoa_sauvola_calls.restype = ctypes.c_ulong
-            if not lib.sohoa_sauvola_init(lept.encode()):
-                lib = None
-    NATIVE_SAUVOLA.append(lib)
-    return lib
+            lib.sohoa_leptonica_init.argtypes = [ctypes.c_char_p, ctypes.c_int]
+            lib.sohoa_leptonica_calls.argtypes = [ctypes.c_int]
+            lib.sohoa_leptonica_calls.restype = ctypes.c_ulong
+            lept = ctypes.util.find_library("lept") or "liblept.so.5"
+            # A part whose self-check fails (another Leptonica version) passes its calls through.
+            parts = lib.sohoa_leptonica_init(lept.encode(), wanted)
+            loaded = (lib, parts) if parts else None
+    _NATIVE.append(loaded)
+    return loaded
 
 
-def native_sauvola_pages() -> int | None:
-    """Pages binarised by the native thresholder in this process, or None when it is not in use."""
-    lib = NATIVE_SAUVOLA[0] if NATIVE_SAUVOLA else None
-    return int(lib.sohoa_sauvola_calls()) if lib is not None else None
+def native_leptonica() -> dict[str, int] | None:
+    """Calls answered by each native part in use in this process, or None when none is in use."""
+    loaded = _NATIVE[0] if _NATIVE else None
+    if loaded is None:
+        return None
+    lib, parts = loaded
+    return {name: int(lib.sohoa_leptonica_calls(bit)) for name, bit in NATIVE_PARTS.items() if parts & bit}
 
 
 def _declare(lib: ctypes.CDLL) -> None:

@@ -9,7 +9,7 @@ APT_PACKAGES=(
   poppler-utils qpdf                                  # pdftoppm / pdftotext / pdffonts; qpdf checks PDF structure in tests
   fonts-liberation2 fonts-dejavu-core fonts-dejavu-extra  # fonts with Vietnamese glyphs (not fonts-liberation 1.07)
   python3 python3-venv python3-dev
-  gcc libc6-dev                                       # builds ocr/native/sauvola.c, Tesseract's faster thresholder
+  gcc libc6-dev                                       # builds ocr/native/leptonica.c (faster Leptonica parts for Tesseract)
   softhsm2                                            # a PKCS#11 token for the signing tests (USB-token stand-in)
   docker-compose                                      # `docker-compose config` checks docker-compose.yml in tests (no engine needed)
 )
@@ -38,7 +38,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.sohoa-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ setup.py -nt "$stamp" ] \
-   || [ ocr/native/sauvola.c -nt "$stamp" ] || ! compgen -G 'ocr/_sauvola*.so' >/dev/null; then
+   || [ ocr/native/leptonica.c -nt "$stamp" ] || ! compgen -G 'ocr/_leptonica*.so' >/dev/null; then
   echo "setup: installing sohoa into .venv"
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e '.[dev]'
@@ -51,8 +51,8 @@ missing = [l for l in ("vie", "osd") if l not in langs]
 if missing or not shutil.which("pdftoppm"):
     sys.exit(f"setup: Tesseract language data {missing} or poppler missing after install")
 from ocr import tesseract
-if tesseract._library() is not None and tesseract._load_sauvola() is None:
-    print("setup: warning: ocr/native/sauvola.c not built or its self-check failed; Tesseract keeps "
-          "Leptonica's thresholder (same results, about 0.04 CPU s/page slower)", file=sys.stderr)
+if tesseract._library() is not None and tesseract._load_native() is None:
+    print("setup: warning: ocr/native/leptonica.c not built or its self-checks failed; Tesseract keeps "
+          "Leptonica's own functions (same results, slower)", file=sys.stderr)
 PY
 echo "setup: ready (.venv/bin/sohoa)"
