@@ -18,6 +18,9 @@ import numpy as np
 
 from ocr import tesseract
 from ocr.fields import reread_date_line
+from ocr.header_zone import FIRST_BLOCK as HEADER_FIRST_BLOCK
+from ocr.header_zone import PSM as HEADER_PSM
+from ocr.header_zone import page_header, reread_header_zone
 from ocr.pages import PageImage
 from ocr.preprocess import ink_gray, is_blank, prepare
 from ocr.signer_zone import page_text, reread_signer_zone
@@ -72,12 +75,27 @@ def ocr_page(
     if reread is not None:
         words, text = reread, page_text(reread)
     if page.index == 0:
+        parsed = page_header(prepared.gray, words, dpi=prepared.ocr_dpi)
+        # A streak or specks over the agency block or the Số line: that corner is read again;
+        # it fills lost agency lines and confirms an unsure ký hiệu (never a new number).
+        headed = reread_header_zone(
+            prepared.gray,
+            words,
+            dpi=prepared.ocr_dpi,
+            parsed=parsed,
+            recognize=lambda crop: tesseract.recognize(
+                crop, dpi=prepared.ocr_dpi, lang=lang, psm=HEADER_PSM, timeout_s=timeout_s, config=""
+            )[0],
+        )
+        if headed is not None:
+            words, text, parsed = headed, page_text(headed, opening_from=HEADER_FIRST_BLOCK), None
         # An unsure digit of the date line (noise, blur) is checked by a second reading of that
         # one line; only an agreeing, sure reading raises its confidence (never a new value).
         dated = reread_date_line(
             prepared.gray,
             words,
             dpi=prepared.ocr_dpi,
+            header=parsed[1] if parsed else None,
             recognize=lambda crop: tesseract.recognize(
                 crop, dpi=prepared.ocr_dpi, lang=lang, psm=7, timeout_s=timeout_s
             )[0],

@@ -746,7 +746,12 @@ _DATE_DIGITS = re.compile(r"\W*[0-9OoIl]{1,4}\W*")
 
 
 def reread_date_line(
-    image: np.ndarray, words: Sequence[OcrWord], *, dpi: int, recognize: Callable[[np.ndarray], list[OcrWord]]
+    image: np.ndarray,
+    words: Sequence[OcrWord],
+    *,
+    dpi: int,
+    recognize: Callable[[np.ndarray], list[OcrWord]],
+    header: md._Header | None = None,
 ) -> list[OcrWord] | None:
     """The page's words with the date line's digit confidences raised where a second reading of
     that line agrees, or None when none was needed or it did not agree.
@@ -757,7 +762,8 @@ def reread_date_line(
     date, with as many digit words, each read surely, confirms: a digit word's confidence becomes
     the better of its two readings. It never changes a value: a second reading of digits under a
     speck or streak came back confidently wrong in tests ("480/…" at 88 for a specked 460), so a
-    disagreeing or new reading is not used. Costs a header parse per page and one small Tesseract
+    disagreeing or new reading is not used. ``header``: the page's parsed header of ``words``,
+    when the caller has it. Costs a header parse per page and one small Tesseract
     call on the few pages whose parsed date has an unsure digit (dev corpus: 2 of 40 first pages
     read again; 0.14 CPU s in all over its 78 pages, 0.0018 s/page).
     """
@@ -772,7 +778,8 @@ def reread_date_line(
         text="",
         confidence=0,
     )
-    header = md._parse_header(md._lines_from_words(page))
+    if header is None:
+        header = md._parse_header(md._lines_from_words(page))
     line = header.date_line
     if line is None or header.date is None:
         return None

@@ -752,16 +752,21 @@ def _overlap(a: OcrWord, b: OcrWord) -> bool:
     )
 
 
-def page_text(words: list[OcrWord]) -> str:
+def page_text(words: list[OcrWord], *, opening_from: int | None = None) -> str:
     """The page text of ``words`` as :func:`ocr.tesseract.recognize` builds it (reading order,
     two-column bands left column first); the re-read lines come last, top to bottom, where the
-    signer block is read (after the "Nơi nhận" items)."""
+    signer block is read (after the "Nơi nhận" items). Re-read lines whose block is at least
+    ``opening_from`` (the header zone's agency lines, :mod:`ocr.header_zone`) come first, top
+    to bottom: the agency block opens the page."""
     lines: dict[tuple[int, int, int], list[OcrWord]] = {}
     for w in words:
         lines.setdefault((w.block, w.paragraph, w.line), []).append(w)
-    first = [ws for k, ws in lines.items() if k[0] < REREAD_BLOCK]
-    again = sorted(
-        (ws for k, ws in lines.items() if k[0] >= REREAD_BLOCK), key=lambda ws: min(w.top for w in ws)
-    )
+
+    def top_down(keep: Callable[[int], bool]) -> list[list[OcrWord]]:
+        return sorted((ws for k, ws in lines.items() if keep(k[0])), key=lambda ws: min(w.top for w in ws))
+
+    start = opening_from if opening_from is not None else 1 << 30
+    first = top_down(lambda b: b >= start) + [ws for k, ws in lines.items() if k[0] < REREAD_BLOCK]
+    again = top_down(lambda b: REREAD_BLOCK <= b < start)
     segments = tesseract._reading_order(first) + tesseract._reading_order(again)
     return "\n".join(" ".join(w.text for w in seg) for seg in segments)
