@@ -143,3 +143,20 @@ def test_zone_is_the_left_column_down_to_the_so_row() -> None:
     assert (x0, y0) == (0, 0)
     assert 0.4 * W <= x1 < 850  # stops before the date line
     assert 320 <= y1 < 380  # under the Số row, above the type name
+
+
+def test_a_number_filled_in_by_hand_or_missing_is_not_read_again() -> None:
+    calls: list = []
+    # "Số: 47 /QĐ-UBND": a number written into a printed blank (its own word before the "/").
+    so, number, code = _row("Số: 47 /KH-UBND", 300, 290, 5)
+    hand = [
+        so,
+        dataclasses.replace(number, confidence=55, height=40),
+        dataclasses.replace(code, confidence=55),
+    ]
+    words = _first_pass(AGENCY, hand)
+    assert hz.reread_header_zone(_image(words), words, dpi=200, recognize=_reader([], calls)) is None
+    # A Số label without a number: nothing to confirm, and a number is never taken from a re-read.
+    words = _first_pass(AGENCY, _row("Số:", 300, 290, 5))
+    assert hz.reread_header_zone(_image(words), words, dpi=200, recognize=_reader([], calls)) is None
+    assert calls == []
