@@ -14,7 +14,7 @@ setup(
             "ocr._leptonica",
             sources=["ocr/native/leptonica.c"],
             libraries=["dl", "m"],
-            extra_compile_args=["-O2"],
+            extra_compile_args=["-O3", "-fno-math-errno"],  # vectorised loops; sqrtf of v >= 0 only
             optional=True,
         )
     ]

@@ -220,39 +220,67 @@ unsigned long sohoa_leptonica_calls(int part) { return part > 0 && part < 8 ? ca
 
 /* ---- 1. Sauvola --------------------------------------------------------------------------- */
 
+/* One row's thresholds from its window sums and sums of squares (Leptonica's arithmetic, see
+ * the top). Written so that the compiler vectorises it; built for AVX2 too where the CPU has it
+ * (the same IEEE results: float and double arithmetic, a correctly rounded sqrtf). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define WITH_AVX2_CLONE __attribute__((target_clones("avx2", "default")))
+#else
+#define WITH_AVX2_CLONE
+#endif
+WITH_AVX2_CLONE static void row_thresholds(
+    const int32_t *s, const int32_t *q, uint8_t *t, int w, float normf, double normd, float factor) {
+    for (int x = 0; x < w; x++) {
+        const int m = (int)(normf * (float)s[x]) & 255;
+        int v = (int)(normd * (double)q[x] + 0.5) - m * m;
+        v = v < 0 ? 0 : v; /* cannot happen (see the top); a guard */
+        const float sd = sqrtf((float)v);
+        t[x] = (uint8_t)(int)(m * (1.0 - factor * (1.0 - sd / 128.)));
+    }
+}
+
 /* Threshold and binary image of an 8 bpp image; both outputs optional. Returns 0 on success. */
 int sohoa_sauvola(PIX *pixs, int whsize, float factor, PIX **ppixth, PIX **ppixd) {
     const int w = lept.get_width(pixs), h = lept.get_height(pixs);
     const int wpls = lept.get_wpl(pixs);
     const uint32_t *datas = lept.get_data(pixs);
     const int r = whsize, win = 2 * whsize + 1, pw = w + 2 * r;
+    const int tw = (w + 3) & ~3; /* a thresholds row, whole words */
     PIX *pixth = NULL, *pixd = NULL;
-    uint8_t *rows = NULL;
-    uint32_t *cs = NULL, *cq = NULL, *sq = NULL;
-    double *gain = NULL;
+    uint8_t *rows = NULL, *t = NULL, *fg = NULL;
+    int32_t *cs = NULL, *cq = NULL, *s = NULL, *q = NULL;
+    uint32_t *ps = NULL, *pq = NULL; /* wrap around on long rows; the differences are exact */
     int ok = 0;
 
     if (ppixth) *ppixth = NULL;
     if (ppixd) *ppixd = NULL;
-    rows = malloc((size_t)pw * h);  /* the image's rows, mirrored left and right, in x order */
-    cs = calloc(pw, sizeof *cs);    /* column sums over the window's rows */
-    cq = calloc(pw, sizeof *cq);    /* column sums of squares */
-    sq = malloc(256 * sizeof *sq);
-    gain = malloc(65536 * sizeof *gain);
+    rows = malloc((size_t)pw * h + 4); /* the image's rows, mirrored left and right, in x order */
+    cs = calloc(pw, sizeof *cs);       /* column sums over the window's rows */
+    cq = calloc(pw, sizeof *cq);       /* column sums of squares (< 2^31: 99 x 255^2 at 300 dpi) */
+    s = malloc((size_t)w * sizeof *s); /* a row's window sums */
+    q = malloc((size_t)w * sizeof *q);
+    t = calloc(tw, 1);
+    ps = malloc((size_t)(pw + 1) * sizeof *ps); /* prefix sums of cs and cq */
+    pq = malloc((size_t)(pw + 1) * sizeof *pq);
+    fg = calloc((size_t)(w + 31) / 32 * 32, 1); /* a row's foreground flags, whole words */
     if (ppixth) pixth = lept.create(w, h, 8);
     if (ppixd) pixd = lept.create(w, h, 1);
-    if (!rows || !cs || !cq || !sq || !gain || (ppixth && !pixth) || (ppixd && !pixd)) goto done;
+    if (!rows || !cs || !cq || !s || !q || !t || !ps || !pq || !fg || (ppixth && !pixth) ||
+        (ppixd && !pixd) ||
+        (int64_t)win * 255 * 255 * win > INT32_MAX)
+        goto done;
 
-    for (int v = 0; v < 256; v++) sq[v] = (uint32_t)(v * v);
-    /* The factor of m in the threshold for each variance, as Leptonica computes it. */
-    for (int v = 0; v < 65536; v++) {
-        float sd = sqrtf((float)v);
-        gain[v] = 1.0 - factor * (1.0 - sd / 128.);
-    }
     for (int y = 0; y < h; y++) {
-        const uint8_t *src = (const uint8_t *)(datas + (size_t)y * wpls);
+        const uint32_t *src = datas + (size_t)y * wpls;
         uint8_t *row = rows + (size_t)y * pw;
-        for (int x = 0; x < w; x++) row[x + r] = src[byte_index(x)];
+        for (int i = 0; i < w / 4; i++) { /* Leptonica's words hold 4 pixels, big-endian */
+            uint32_t word = src[i];
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            word = __builtin_bswap32(word);
+#endif
+            memcpy(row + r + 4 * i, &word, 4);
+        }
+        for (int x = w & ~3; x < w; x++) row[x + r] = (uint8_t)(src[x >> 2] >> (24 - 8 * (x & 3)));
         for (int x = 0; x < r; x++) {
             row[r - 1 - x] = row[r + x];
             row[r + w + x] = row[r + w - 1 - x];
@@ -262,7 +290,7 @@ int sohoa_sauvola(PIX *pixs, int whsize, float factor, PIX **ppixth, PIX **ppixd
         const uint8_t *row = rows + (size_t)mirror(k, h) * pw;
         for (int x = 0; x < pw; x++) {
             cs[x] += row[x];
-            cq[x] += sq[row[x]];
+            cq[x] += row[x] * row[x];
         }
     }
 
@@ -272,36 +300,48 @@ int sohoa_sauvola(PIX *pixs, int whsize, float factor, PIX **ppixth, PIX **ppixd
     uint32_t *datat = pixth ? lept.get_data(pixth) : NULL, *datad = pixd ? lept.get_data(pixd) : NULL;
     for (int y = 0; y < h; y++) {
         const uint8_t *row = rows + (size_t)y * pw + r;
-        uint8_t *trow = datat ? (uint8_t *)(datat + (size_t)y * wplt) : NULL;
-        uint32_t *drow = datad ? datad + (size_t)y * wpld : NULL;
-        uint32_t s = 0, q = 0, word = 0;
-        for (int x = 0; x < win; x++) {
-            s += cs[x];
-            q += cq[x];
+        /* window sums across: prefix sums of the column sums, then differences */
+        uint32_t ss = 0, qq = 0;
+        ps[0] = pq[0] = 0;
+        for (int x = 0; x < pw; x++) {
+            ps[x + 1] = ss += (uint32_t)cs[x];
+            pq[x + 1] = qq += (uint32_t)cq[x];
         }
         for (int x = 0; x < w; x++) {
-            const int m = (uint8_t)(normf * (float)s);
-            const int ms = (int)(uint32_t)(normd * (double)q + 0.5);
-            int v = ms - m * m;
-            if (v < 0) v = 0; /* cannot happen (see the top); a guard */
-            const int t = (int)(m * gain[v]);
-            if (trow) trow[byte_index(x)] = (uint8_t)t;
-            if (row[x] < t) word |= 0x80000000u >> (x & 31);
-            if ((x & 31) == 31 || x == w - 1) {
-                if (drow) drow[x >> 5] = word;
-                word = 0;
-            }
-            if (x + 1 < w) {
-                s += cs[x + win] - cs[x];
-                q += cq[x + win] - cq[x];
+            s[x] = (int32_t)(ps[x + win] - ps[x]);
+            q[x] = (int32_t)(pq[x + win] - pq[x]);
+        }
+        row_thresholds(s, q, t, w, normf, normd, factor);
+        if (datat) { /* Leptonica's byte order: big-endian within each word */
+            uint32_t *trow = datat + (size_t)y * wplt;
+            for (int i = 0; i < tw / 4; i++) {
+                uint32_t word;
+                memcpy(&word, t + 4 * i, 4);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                word = __builtin_bswap32(word);
+#endif
+                trow[i] = word;
             }
         }
-        if (y + 1 < h) {  /* slide the window down one row */
+        if (datad) {
+            uint32_t *drow = datad + (size_t)y * wpld;
+            for (int x = 0; x < w; x++) fg[x] = row[x] < t[x]; /* 0 or 1; fg[w..] stay 0 */
+            for (int i = 0; i < wpld; i++) { /* 8 flags -> 8 bits, first pixel highest */
+                uint32_t word = 0;
+                for (int k = 0; k < 4; k++) {
+                    uint64_t flags;
+                    memcpy(&flags, fg + 32 * i + 8 * k, 8);
+                    word |= (uint32_t)((flags * 0x8040201008040201ULL) >> 56) << (24 - 8 * k);
+                }
+                drow[i] = word;
+            }
+        }
+        if (y + 1 < h) { /* slide the window down one row */
             const uint8_t *out = rows + (size_t)mirror(y - r, h) * pw;
             const uint8_t *in = rows + (size_t)mirror(y + r + 1, h) * pw;
             for (int x = 0; x < pw; x++) {
-                cs[x] += (uint32_t)in[x] - out[x];
-                cq[x] += sq[in[x]] - sq[out[x]];
+                cs[x] += in[x] - out[x];
+                cq[x] += in[x] * in[x] - out[x] * out[x];
             }
         }
     }
@@ -311,9 +351,17 @@ done:
     free(rows);
     free(cs);
     free(cq);
-    free(sq);
-    free(gain);
-    if (!ok) return 1;  /* out of memory: the caller falls back to Leptonica */
+    free(s);
+    free(q);
+    free(t);
+    free(ps);
+    free(pq);
+    free(fg);
+    if (!ok) { /* out of memory, or a window too large: the caller falls back to Leptonica */
+        lept.destroy(&pixth);
+        lept.destroy(&pixd);
+        return 1;
+    }
     if (ppixth) *ppixth = pixth;
     if (ppixd) *ppixd = pixd;
     return 0;
