@@ -419,25 +419,10 @@ static void row_or_behind(uint32_t *a, int wpl, int k) {
     }
 }
 
-/* Erosion by a run of n pixels anchored at its first pixel: x stays on when x .. x + n - 1 are
- * all on. a & shifted a doubles the run; the last step overlaps (AND is idempotent). */
-static void row_erode(uint32_t *a, int wpl, int n) {
-    int m = 1;
-    while (2 * m <= n) {
-        row_and_ahead(a, wpl, m);
-        m *= 2;
-    }
-    if (n > m) row_and_ahead(a, wpl, n - m);
-}
-
-/* Dilation by the same run: x goes on when one of x - n + 1 .. x is on. */
-static void row_dilate(uint32_t *a, int wpl, int n) {
-    int m = 1;
-    while (2 * m <= n) {
-        row_or_behind(a, wpl, m);
-        m *= 2;
-    }
-    if (n > m) row_or_behind(a, wpl, n - m);
+/* One step across every row: x from x and x + k (erosion: x .. x + n - 1 all on) or x - k
+ * (dilation: one of x - n + 1 .. x on). */
+static void row_step(uint32_t *d, int wpl, int h, int k, int erode) {
+    for (int y = 0; y < h; y++) (erode ? row_and_ahead : row_or_behind)(d + (size_t)y * wpl, wpl, k);
 }
 
 /* The same down the columns, 32 columns a word: row y from rows y .. y + n - 1 (erosion) or
@@ -462,13 +447,17 @@ static void col_step(uint32_t *d, int wpl, int h, int k, int erode) {
     }
 }
 
-static void col_morph(uint32_t *d, int wpl, int h, int n, int erode) {
+/* Erosion or dilation by a run of n pixels anchored at its first (erosion) or last (dilation)
+ * pixel: steps of 1, 2, 4 ... double the run, and the last step overlaps (AND and OR are
+ * idempotent). */
+static void morph(void (*step)(uint32_t *, int, int, int, int), uint32_t *d, int wpl, int h, int n,
+                  int erode) {
     int m = 1;
     while (2 * m <= n) {
-        col_step(d, wpl, h, m, erode);
+        step(d, wpl, h, m, erode);
         m *= 2;
     }
-    if (n > m) col_step(d, wpl, h, n - m, erode);
+    if (n > m) step(d, wpl, h, n - m, erode);
 }
 
 /* The opening of a 1 bpp image by an hsize x vsize brick, as a new pix (NULL: out of memory). */
@@ -480,18 +469,12 @@ PIX *sohoa_open_brick(PIX *pixs, int hsize, int vsize) {
     const uint32_t last = (w & 31) ? ~0u << (32 - (w & 31)) : ~0u; /* the last word's pixels */
     memcpy(d, lept.get_data(pixs), (size_t)h * wpl * 4);
     for (int y = 0; y < h; y++) d[(size_t)y * wpl + wpl - 1] &= last;
-    if (hsize > 1)
-        for (int y = 0; y < h; y++) row_erode(d + (size_t)y * wpl, wpl, hsize);
+    if (hsize > 1) morph(row_step, d, wpl, h, hsize, 1);
     if (vsize > 1) {
-        col_morph(d, wpl, h, vsize, 1);
-        col_morph(d, wpl, h, vsize, 0);
+        morph(col_step, d, wpl, h, vsize, 1);
+        morph(col_step, d, wpl, h, vsize, 0);
     }
-    if (hsize > 1)
-        for (int y = 0; y < h; y++) {
-            uint32_t *row = d + (size_t)y * wpl;
-            row_dilate(row, wpl, hsize);
-            row[wpl - 1] &= last;
-        }
+    if (hsize > 1) morph(row_step, d, wpl, h, hsize, 0);
     return pixd;
 }
 
