@@ -388,6 +388,18 @@ def _build(
         agency = values.get("co_quan_ban_hanh")
         if agency and conf.get("co_quan_ban_hanh", 0.0) >= THRESHOLDS["co_quan_ban_hanh"]:
             values["so_ky_hieu"] = _undouble_agency(values["so_ky_hieu"], agency)
+    # A legal act's number carries its year ("29/2015/NĐ-CP"), the year it was signed: another
+    # year than the page's own date is the number of a document cited in the body.
+    cited_year = _notation_year(values.get("so_ky_hieu"))
+    own_date = values.get("ngay_ban_hanh")
+    if (
+        cited_year is not None
+        and own_date is not None
+        and conf.get("ngay_ban_hanh", 0.0) >= THRESHOLDS["ngay_ban_hanh"]
+        and cited_year != own_date.year
+    ):
+        reasons.append(f"ký hiệu {values['so_ky_hieu']} carries another year than the date")
+        conf["so_ky_hieu"] = min(conf["so_ky_hieu"], 0.5)
     if values.get("so_ky_hieu") and has_boxes and so_line is not None:
         date = values.get("ngay_ban_hanh")
         sure = conf.get("ngay_ban_hanh", 0.0) >= THRESHOLDS["ngay_ban_hanh"] and not handwritten.get(
@@ -608,6 +620,14 @@ def _notation_check(
         implied is not None and doc_type is not None and match_key(implied) == match_key(doc_type)
     ) or (cong_van and pieces[0] in codes)
     return "agree" if type_ok and any(p in codes for p in pieces) else "unknown"
+
+
+def _notation_year(so_ky_hieu: str | None) -> int | None:
+    """The year piece of a legal act's ký hiệu ("45/2020/NĐ-CP": 2020), None where it has none."""
+    if not so_ky_hieu or "/" not in so_ky_hieu:
+        return None
+    m = re.match(r"(19[4-9]\d|2[01]\d\d)(?:/|$)", so_ky_hieu.split("/", 1)[1])
+    return int(m.group(1)) if m else None
 
 
 def _undouble_agency(so_ky_hieu: str, agency: str) -> str:

@@ -418,12 +418,15 @@ def _parse_header(lines: list[_Line]) -> _Header:
     label_idx: int | None = None  # a "Số:" line whose number did not parse
     date_idx: int | None = None
     left_parts: list[tuple[int, str]] = []
+    below = _below_header(head)
     for i, ln in enumerate(head):
         text = ln.text
         left, motto = _split_motto(text)
         if motto is not None:
             motto_idx = i if motto_idx is None else motto_idx
         so = _parse_so(left) if so_idx is None else None
+        if so is not None and _cited_number(head, i, left, so[1], below):
+            so = None
         if so is not None:
             so_idx = i
             header.so_ky_hieu, rest = so
@@ -468,6 +471,79 @@ def _parse_header(lines: list[_Line]) -> _Header:
         # and a công văn's printed "V/v" still stands under its "Số:" label.
         _type_and_subject(head, so_idx if so_idx is not None else label_idx, date_idx, start, header)
     return header
+
+
+# Openers of a body paragraph (NĐ 30/2020: the preamble and the body sit under the title).
+_BODY_OPENERS = ("can cu", "kinh gui", "theo de nghi", "xet de nghi", "thuc hien", "tran trong", "noi nhan")
+# A document type word ending the text before a cited number: "… Nghị định số 29/2015/NĐ-CP".
+_CITING_TYPE = re.compile(
+    r"(?:nghi dinh|quyet dinh|thong tu(?: lien tich)?|luat|bo luat|phap lenh|nghi quyet|chi thi|cong van|"
+    r"van ban|thong bao|ke hoach|to trinh|bao cao|giay phep|giay chung nhan|giay dang ky|ket luan|"
+    r"huong dan|quy dinh|hop dong)\W*(?:so)?\W*$"
+)
+# "… số 29/2015/NĐ-CP ngày 15 tháng 3 năm 2015 của Chính phủ": the number of another document.
+_CITED_DATE = re.compile(r"^\W*ng[aà]y\s*\d{1,2}\s*(?:th[aá]ng|[/.-])", re.IGNORECASE)
+
+
+def _below_header(head: Sequence[_Line]) -> tuple[int | None, float | None]:
+    """Where the header band ends: the first body opener ("Căn cứ …", "Kính gửi", "Thực hiện …")
+    or, on OCR lines, title (a type name in capitals centred on the page: "KẾ HOẠCH" alone in the
+    left column is the end of "PHÒNG TÀI CHÍNH - KẾ HOẠCH"), as a line index and, for OCR lines,
+    as the lowest top of such a line. The document's own "Số:" stands above both (NĐ 30/2020)."""
+    idx: int | None = None
+    top: float | None = None
+    boxes = [w for ln in head for w in ln.words]
+    x0 = min((w.left for w in boxes), default=0)
+    x1 = max((w.left + w.width for w in boxes), default=0)
+    for i, ln in enumerate(head):
+        key = match_key(ln.text.strip(" -–_*.'\"`~"))
+        centred = (
+            bool(ln.words)
+            and abs(_centre_x(ln.words) - (x0 + x1) / 2) < 0.12 * (x1 - x0)
+            and _match_type(ln.text) is not None
+        )
+        if not (centred or any(key.startswith(s) for s in _BODY_OPENERS)):
+            continue
+        idx = i if idx is None else idx
+        if ln.words:
+            y = min(w.top for w in ln.words)
+            top = y if top is None else min(top, y)
+    return idx, top
+
+
+def _cites(text: str) -> bool:
+    """Whether ``text`` ends with a document type word in running text ("… theo Nghị định",
+    "Căn cứ Luật số"), not in the capitals of an agency line ("PHÒNG TÀI CHÍNH - KẾ HOẠCH")."""
+    words = [w for w in text.split() if any(c.isalpha() for c in w)]
+    return bool(words) and not words[-1].isupper() and bool(_CITING_TYPE.search(match_key(text)))
+
+
+def _centre_x(words: Sequence[OcrWord]) -> float:
+    return (min(w.left for w in words) + max(w.left + w.width for w in words)) / 2
+
+
+def _cited_number(
+    head: Sequence[_Line], i: int, left: str, rest: str, below: tuple[int | None, float | None]
+) -> bool:
+    """Whether the number read on line ``i`` is another document's, cited in the body, not the
+    document's own: it stands under the title or a body opener, follows a document type word
+    (on its line or ending the line before: a wrapped "Căn cứ Nghị định / số 29/2015/NĐ-CP"),
+    or, without the "Số:" label's colon, goes on with the date of that document."""
+    ln = head[i]
+    idx, top = below
+    if ln.words and top is not None:
+        if min(w.top for w in ln.words) > top:
+            return True
+    elif idx is not None and i > idx:
+        return True
+    m = _SO_PREFIX.search(left)
+    before = left[: m.start(1)] if m else ""
+    if _cites(before):
+        return True
+    if i > 0 and (not m or not before.strip()) and _cites(head[i - 1].text):
+        return True
+    labelled = bool(m) and ":" in left[m.start(1) : m.end()]
+    return not labelled and bool(_CITED_DATE.match(rest))
 
 
 def _right_column(line: _Line, left: str, head: Sequence[_Line]) -> bool:
