@@ -27,7 +27,15 @@ from collections.abc import Callable
 import numpy as np
 
 from ocr import metadata as md
-from ocr.signer_zone import DISAGREE_CONFIDENCE, REREAD_BLOCK, _overlap, _zone_page, ink_level, merge_zone
+from ocr.signer_zone import (
+    DISAGREE_CONFIDENCE,
+    REREAD_BLOCK,
+    _overlap,
+    _zone_page,
+    ink_level,
+    merge_zone,
+    zone_rows,
+)
 from schemas.documents import OcrWord
 
 ENABLED = True
@@ -140,16 +148,6 @@ def header_zone(
     return 0, 0, x1, min(height, y1)
 
 
-def _zone_rows(found: list[OcrWord], x0: int, y0: int) -> list[list[OcrWord]]:
-    """The re-read's lines, in page coordinates."""
-    rows: dict[tuple[int, int, int], list[OcrWord]] = {}
-    for w in found:
-        rows.setdefault((w.block, w.paragraph, w.line), []).append(
-            dataclasses.replace(w, left=w.left + x0, top=w.top + y0)
-        )
-    return [sorted(ws, key=lambda w: w.left) for ws in rows.values()]
-
-
 def _notation_key(text: str) -> str:
     return re.sub(r"\s+", "", md.normalize_lookalikes(text)).upper()
 
@@ -165,7 +163,7 @@ def _confirm_number(
         return None
     top = min(w.top for w in so_line.words)
     bottom = max(w.top + w.height for w in so_line.words)
-    for row in _zone_rows(found, x0, y0):
+    for row in (sorted(ws, key=lambda w: w.left) for ws in zone_rows(found, x0, y0).values()):
         mid = statistics.median(w.top + w.height / 2 for w in row)
         if not top <= mid <= bottom:
             continue

@@ -518,10 +518,6 @@ def _cites(text: str) -> bool:
     return bool(words) and not words[-1].isupper() and bool(_CITING_TYPE.search(match_key(text)))
 
 
-def _centre_x(words: Sequence[OcrWord]) -> float:
-    return (min(w.left for w in words) + max(w.left + w.width for w in words)) / 2
-
-
 def _cited_number(
     head: Sequence[_Line], i: int, left: str, rest: str, below: tuple[int | None, float | None]
 ) -> bool:
@@ -553,8 +549,7 @@ def _right_column(line: _Line, left: str, head: Sequence[_Line]) -> bool:
     if not words:
         return False
     width = max((w.left + w.width for ln in head for w in ln.words), default=0)
-    centre = (min(w.left for w in words) + max(w.left + w.width for w in words)) / 2
-    return width > 0 and centre > 0.55 * width
+    return width > 0 and _centre_x(words) > 0.55 * width
 
 
 def _agency_block(left_parts: list[tuple[int, str]], anchor: int | None, so_idx: int | None) -> list[str]:
@@ -768,6 +763,10 @@ def _place_head(line: _Line, prev: _Line | None) -> str | None:
     if gap < 1.5 * h:
         return None  # nothing lost between them: "Ea ngày" says no more than "Ea"
     return " ".join(m.group("w") for m in heads if m)
+
+
+def _centre_x(words: Sequence[OcrWord]) -> float:
+    return (min(w.left for w in words) + max(w.left + w.width for w in words)) / 2
 
 
 def _middle(words: Sequence[OcrWord]) -> float:
@@ -1006,11 +1005,8 @@ def doubtful_subject(subject: str) -> bool:
 def _centred_alike(a: _Line, b: _Line) -> bool:
     """Both lines centred on the same axis (a wrapped, centred trích yếu), within a line height."""
 
-    def centre(ln: _Line) -> float:
-        return (min(w.left for w in ln.words) + max(w.left + w.width for w in ln.words)) / 2
-
     h = statistics.median(w.height for w in (*a.words, *b.words))
-    return abs(centre(a) - centre(b)) <= 1.0 * h
+    return abs(_centre_x(a.words) - _centre_x(b.words)) <= 1.0 * h
 
 
 def _cut_margin_junk(text: str) -> str:
@@ -1778,11 +1774,8 @@ def signer_axis_offset(office_line: _Line, name_line: _Line, office: str, name: 
     if not a or not b:
         return 0.0
 
-    def centre(ws: Sequence[OcrWord]) -> float:
-        return (min(w.left for w in ws) + max(w.left + w.width for w in ws)) / 2
-
     h = statistics.median(w.height for w in (*a, *b)) or 1
-    return abs(centre(a) - centre(b)) / h
+    return abs(_centre_x(a) - _centre_x(b)) / h
 
 
 def signer_tail(lines: Sequence[_Line], n: int = 16) -> list[_Line]:

@@ -559,12 +559,7 @@ def merge_zone(
     replaced = [w for w in words if inside(w) and (w.block, w.paragraph, w.line) not in sure]
     added: list[OcrWord] = []
     specks = _specks_before_names(found)
-    rows: dict[tuple[int, int, int], list[OcrWord]] = {}  # the re-read's lines, in page coordinates
-    for w in found:
-        if id(w) not in specks:
-            rows.setdefault((w.block, w.paragraph, w.line), []).append(
-                dataclasses.replace(w, left=w.left + x0, top=w.top + y0)
-            )
+    rows = zone_rows(found, x0, y0, skip=specks)
     for w in found:
         if id(w) in specks:
             continue
@@ -625,6 +620,20 @@ NAME_WORD_GAP = 1.0  # line heights: a word this close before a name's first wor
 
 
 SPECK_WORD_CONFIDENCE = 30.0  # a line's first word read less surely than this may be a speck
+
+
+def zone_rows(
+    found: list[OcrWord], x0: int, y0: int, *, skip: set[int] = frozenset()
+) -> dict[tuple[int, int, int], list[OcrWord]]:
+    """A zone re-read's lines by (block, paragraph, line), its words (but those whose ``id`` is
+    in ``skip``) moved from the crop at ``(x0, y0)`` to page coordinates, in reading order."""
+    rows: dict[tuple[int, int, int], list[OcrWord]] = {}
+    for w in found:
+        if id(w) not in skip:
+            rows.setdefault((w.block, w.paragraph, w.line), []).append(
+                dataclasses.replace(w, left=w.left + x0, top=w.top + y0)
+            )
+    return rows
 
 
 def _specks_before_names(found: list[OcrWord]) -> set[int]:
