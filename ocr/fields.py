@@ -89,6 +89,15 @@ THRESHOLDS: dict[str, float] = {
 }
 # Fields whose absence sends a document to review (the archive keys and the report need them).
 REQUIRED: tuple[str, ...] = ("so_ky_hieu", "ngay_ban_hanh", "co_quan_ban_hanh", "loai_van_ban")
+# Fields every administrative document carries (NĐ 30/2020, Điều 8: the subject, and the signer's
+# title and full name): one that is not found is a reading lost (under a seal, a streak), never a
+# paper without it, so the document goes to review too, though nothing is keyed on them.
+EXPECTED: tuple[str, ...] = ("trich_yeu", "nguoi_ky", "chuc_vu_nguoi_ky")
+# Forms printed with no trích yếu (NĐ 30/2020, Phụ lục III: giấy giới thiệu, giấy nghỉ phép, the
+# phiếu): an empty subject there is no loss.
+NO_SUBJECT_TYPES: frozenset[str] = frozenset(
+    {"GIẤY GIỚI THIỆU", "GIẤY NGHỈ PHÉP", "PHIẾU GỬI", "PHIẾU CHUYỂN", "PHIẾU BÁO"}
+)
 TEXT_CONFIDENCE = 0.9  # plain text (ground truth, a text layer): only the parser's own checks
 # Extras held back without sending the document to review: nothing is filed or counted by them.
 INFORMATIONAL: tuple[str, ...] = ("tham_quyen", "tham_quyen_ky", "noi_nhan")
@@ -478,7 +487,10 @@ def _build(
                 fields[key] = FieldValue(None, fields[key].confidence, source)
     if fields["loai_van_ban"].value is None and fields["type_code"].value is not None:
         fields["type_code"] = FieldValue(None, fields["type_code"].confidence, source)
-    for key in REQUIRED:
+    expected = [
+        k for k in EXPECTED if not (k == "trich_yeu" and fields["loai_van_ban"].value in NO_SUBJECT_TYPES)
+    ]
+    for key in (*REQUIRED, *expected):
         if fields[key].value is None and not any(r.startswith(key + ":") for r in reasons):
             reasons.append(f"{key}: not found")
     return MetadataResult(fields=fields, review_reasons=tuple(reasons), candidates=candidates)

@@ -32,6 +32,8 @@ TM. ỦY BAN NHÂN DÂN
 KT. CHỦ TỊCH
 PHÓ CHỦ TỊCH
 Trần Xuân Hải"""
+# PAGE with a trích yếu under its type name: nothing in it is missing or unsure.
+FULL_PAGE = PAGE.replace("KẾ HOẠCH\n", "KẾ HOẠCH\nSố hóa kết quả giải quyết thủ tục hành chính\n")
 
 
 def _page_from_rows(rows: list[list[tuple[str, int, int, float]]], height: int = 40) -> OcrPage:
@@ -57,7 +59,7 @@ def _header_rows(number_words: list[tuple[str, int, int, float]]) -> list[list[t
 
 
 def test_text_fields_carry_confidence_source_and_extras() -> None:
-    res = extract_fields_from_text([PAGE])
+    res = extract_fields_from_text([FULL_PAGE])
     assert res.value("so_ky_hieu") == "392/KH-UBND"
     assert res.value("type_code") == "10"
     assert res.value("tham_quyen") == ("TM.", "KT.")
@@ -207,7 +209,7 @@ def test_sidecar_json_and_manifest() -> None:
 
 
 def test_merge_fills_confirms_and_flags_conflicts() -> None:
-    res = extract_fields_from_text([PAGE])
+    res = extract_fields_from_text([FULL_PAGE])
     agree = merge(res, parse_sidecar_json(b'{"so_ky_hieu": "392/KH-UBND", "ma_ho_so": "X-1"}'))
     assert agree.result.fields["so_ky_hieu"].confidence == 1.0
     assert agree.result.value("ma_ho_so") == "X-1" and agree.result.fields["ma_ho_so"].source == "sidecar"
@@ -1101,3 +1103,28 @@ def test_agency_code_letter_read_twice_is_undone_where_the_sure_agency_names_the
     res = extract_fields([_page_from_rows(rows)])
     assert res.value("co_quan_ban_hanh") == agency
     assert res.value("so_ky_hieu") == "01/GM-SVHTTDL"
+
+
+def test_a_lost_signer_name_or_subject_sends_the_document_to_review() -> None:
+    # Every administrative document carries its subject and its signer's title and name
+    # (NĐ 30/2020, Điều 8): one not found was lost in the reading (a seal over the name),
+    # and an archivist must fill it, though the keys of the archive do not need it.
+    no_name = extract_fields_from_text([FULL_PAGE.removesuffix("\nTrần Xuân Hải")])
+    assert no_name.value("chuc_vu_nguoi_ky") == "PHÓ CHỦ TỊCH"
+    assert no_name.value("nguoi_ky") is None
+    assert no_name.needs_review
+    assert "nguoi_ky: not found" in no_name.review_reasons
+    assert "nguoi_ky" in no_name.review_fields()
+    no_subject = extract_fields_from_text([PAGE])
+    assert no_subject.value("trich_yeu") is None
+    assert no_subject.review_reasons == ("trich_yeu: not found",)
+
+
+def test_a_form_printed_without_a_subject_is_not_sent_to_review_for_it() -> None:
+    intro = FULL_PAGE.replace("Số: 392/KH-UBND", "Số: 15/GGT-UBND").replace(
+        "KẾ HOẠCH\nSố hóa kết quả giải quyết thủ tục hành chính\n", "GIẤY GIỚI THIỆU\n"
+    )
+    res = extract_fields_from_text([intro])
+    assert res.value("loai_van_ban") == "GIẤY GIỚI THIỆU"
+    assert res.value("trich_yeu") is None
+    assert not any(r.startswith("trich_yeu") for r in res.review_reasons)
