@@ -6,7 +6,10 @@
 
 Why a second scorer: precision comes first (a wrong value filed is worse than an empty one), so
 "empty" and "wrong" must be counted apart; the shared scorers count both as a miss. A field the
-ground truth lists under ``handwritten`` (real scans) is acceptable when empty. Fields compared:
+ground truth lists under ``handwritten`` (real scans) is acceptable when empty. An empty field must
+also send the document to review: ``silent`` counts the empty ones (missed or handwritten) that no
+review reason names (``"review"`` of the extract JSON, or ``review_reasons`` of bench/metadata_cache.py's
+``<stem>.fields.json``; cap and co_quan_chu_quan go with co_quan_ban_hanh). Fields compared:
 those of the contract that the ground truth file has. Comparison as in the shared scorer: NFC,
 whitespace collapsed, case folded; dates as ISO dates; so_trang as an int. The last line printed
 is one JSON object.
@@ -72,15 +75,28 @@ def equal(name: str, gt: object, pred: object) -> bool:
     return _norm(gt) == _norm(pred)
 
 
+_DERIVED = {"cap": "co_quan_ban_hanh", "co_quan_chu_quan": "co_quan_ban_hanh"}
+
+
+def _flagged(doc: dict, fields_json: Path) -> set[str]:
+    """The fields a review reason names ("field: reason")."""
+    reasons = doc.get("review")
+    if reasons is None and fields_json.exists():
+        reasons = json.loads(fields_json.read_text("utf-8")).get("review_reasons")
+    return {str(r).split(":", 1)[0] for r in reasons or ()}
+
+
 def score(gt_dir: Path, pred_dir: Path) -> dict:
     """Per field: right, empty_ok (handwritten on the original, left empty), missed, wrong."""
-    counts = {f: {"right": 0, "empty_ok": 0, "missed": 0, "wrong": 0, "n": 0} for f in FIELDS}
+    counts = {f: {"right": 0, "empty_ok": 0, "missed": 0, "wrong": 0, "silent": 0, "n": 0} for f in FIELDS}
     wrong_docs: dict[str, list[str]] = {f: [] for f in FIELDS}
     for gt_path in sorted(gt_dir.glob("*.gt.json")):
         gt = json.loads(gt_path.read_text("utf-8"))
         stem = gt_path.name[: -len(".gt.json")]
         pred_path = pred_dir / f"{stem}.json"
-        pred = json.loads(pred_path.read_text("utf-8")).get("metadata", {}) if pred_path.exists() else {}
+        doc = json.loads(pred_path.read_text("utf-8")) if pred_path.exists() else {}
+        pred = doc.get("metadata", {})
+        flagged = _flagged(doc, pred_dir / f"{stem}.fields.json")
         handwritten = set(gt.get("handwritten") or [])
         for f in FIELDS:
             if f not in gt:
@@ -92,6 +108,7 @@ def score(gt_dir: Path, pred_dir: Path) -> dict:
                 c["right"] += 1
             elif is_empty(value):
                 c["empty_ok" if f in handwritten else "missed"] += 1
+                c["silent"] += _DERIVED.get(f, f) not in flagged
             else:
                 c["wrong"] += 1
                 wrong_docs[f].append(stem)
@@ -113,14 +130,14 @@ def main() -> int:
     ap.add_argument("--pred", required=True, type=Path)
     a = ap.parse_args()
     result = score(a.gt, a.pred)
-    print(f"{'field':<18} {'n':>3} {'exact':>7} {'wrong':>7}  right empty_ok missed wrong")
+    print(f"{'field':<18} {'n':>3} {'exact':>7} {'wrong':>7}  right empty_ok missed wrong silent")
     for f, r in result.items():
         print(
             f"{f:<18} {r['n']:>3} {r['exact']:>7.1%} {r['wrong_share']:>7.1%}  "
-            f"{r['right']:>5} {r['empty_ok']:>8} {r['missed']:>6} {r['wrong']:>5}"
+            f"{r['right']:>5} {r['empty_ok']:>8} {r['missed']:>6} {r['wrong']:>5} {r['silent']:>6}"
             + (f"  WRONG: {', '.join(r['wrong_docs'])}" if r["wrong_docs"] else "")
         )
-    print(json.dumps({f: {k: r[k] for k in ("exact", "wrong_share")} for f, r in result.items()}))
+    print(json.dumps({f: {k: r[k] for k in ("exact", "wrong_share", "silent")} for f, r in result.items()}))
     return 0
 
 

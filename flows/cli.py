@@ -194,7 +194,8 @@ def extract(
 ) -> None:
     """OCR and metadata only; nothing is signed or archived.
 
-    Writes DIR/<DOC stem>.json as {"text": pages joined by \\f, "metadata": {...}, "pages": N}.
+    Writes DIR/<DOC stem>.json as {"text": pages joined by \\f, "metadata": {...}, "pages": N,
+    "review": ["field: reason", ...]} (why the document would go to the review queue; empty: none).
     """
     settings = _extract_settings()
     from ocr.workers import start_workers
@@ -236,6 +237,8 @@ def extract(
             else:
                 stem = doc.name if doc.is_dir() else doc.stem
                 payload = result.extraction.to_json()
+                # Why the document would go to the review queue ("field: reason"), as the ledger has it.
+                payload["review"] = list(result.fields.review_reasons) if result.fields else []
                 (out_dir / f"{stem}.json").write_text(
                     json.dumps(payload, ensure_ascii=False, indent=1), "utf-8"
                 )
