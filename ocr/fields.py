@@ -303,6 +303,11 @@ def _build(
             and conf["nguoi_ky"] < UNKNOWN_SURNAME_CONFIDENCE
         ):
             conf["nguoi_ky"] = min(conf["nguoi_ky"], 0.6)
+        if has_boxes and not ethnic and lost_surname(first):
+            # "Thu Lan" of "Hoàng Thu Lan" (the seal ate the surname), "Đã Văn Khánh" for Đỗ:
+            # however surely read, a name that lost or misread its surname is a wrong name; held
+            # back, it is only a missed one. (A text layer spells a rare surname like "Văn" as is.)
+            conf["nguoi_ky"] = min(conf["nguoi_ky"], 0.5)
     office = values.get("chuc_vu_nguoi_ky")
     if office is None or conf["chuc_vu_nguoi_ky"] < THRESHOLDS["chuc_vu_nguoi_ky"]:
         # The block's structure names the office where its line was read in part (or, unsurely,
@@ -535,6 +540,38 @@ _SURNAME_KEYS = {match_key(n): n for n in SURNAMES}
 
 
 UNKNOWN_SURNAME_CONFIDENCE = 0.9
+# Surnames in use beyond SURNAMES (shared letter keys, the peoples of the north and the Highlands,
+# Khmer, rarer Kinh ones): a first word spelt like one of them is no misread common surname.
+OTHER_SURNAMES: tuple[str, ...] = (
+    "Dương", "Đường", "Doãn", "Khúc", "Nghiêm", "Đàm", "La", "Lại", "Kha", "Khương", "Mã", "Lữ",
+    "Tống", "Từ", "Quan", "Ông", "Ninh", "Phí", "Đồng", "Đậu", "Chử", "Cù", "Diệp", "Hàn", "Lạc",
+    "Tiêu", "Nhữ", "Trình", "Ưng", "Giang", "Lò", "Lường", "Cầm", "Quàng", "Sầm", "Vi", "Bế", "Ma",
+    "Giàng", "Sùng", "Vàng", "Thào", "Lầu", "Mùa", "Hầu", "Thạch", "Sơn", "Danh", "Chau", "Điểu",
+    "Lộc", "Lăng", "Hạng", "Vừ", "Ly", "Ksor", "Siu", "Nay", "Rơ", "Kpă", "Rcom", "A", "Ka",
+    "Thị",  # Highlands women's names written without a family name: "Thị K'Ré", "Thị Bình"
+)  # fmt: skip
+# Middle and given names that are no surname: a name starting with one lost its surname
+# ("Thu Lan", "Văn Quyết", "Kim Tuyết").
+NOT_SURNAMES: tuple[str, ...] = (
+    "Văn", "Thu", "Minh", "Thanh", "Hồng", "Ngọc", "Quang", "Đức", "Xuân", "Hữu", "Công",
+    "Đình", "Bá", "Trọng", "Quốc", "Mạnh", "Anh", "Thúy", "Thùy", "Bích", "Mỹ", "Diệu", "Hoài",
+    "Khánh", "Tuấn", "Hải", "Lan", "Hương", "Kim", "Như", "Phương", "Tiến", "Trung", "Việt", "Tấn",
+    "Thế", "Duy", "Đăng", "Gia", "Nhật", "Phúc", "Thành", "Tuyết", "Vân", "Yến", "Hoa", "Huy",
+    "Hiếu", "Hùng", "Dũng", "Nam", "Thảo", "Trang", "Linh", "Nga", "Hạnh", "Hằng", "Bình", "Long",
+    "Tâm", "Thắng", "Vinh", "Hòa", "Hiền", "Loan", "Nhung", "Oanh", "Phượng", "Ánh", "Ngân", "Nguyệt",
+)  # fmt: skip
+_OTHER_SURNAME_KEYS = {match_key(n) for n in OTHER_SURNAMES}
+_NOT_SURNAME_KEYS = {match_key(n) for n in NOT_SURNAMES} - set(_SURNAME_KEYS) - _OTHER_SURNAME_KEYS
+
+
+def lost_surname(first: str) -> bool:
+    """Whether a (non-ethnic) name whose first word is ``first`` lost its surname: the word is a
+    middle or given name no surname is spelt like ("Thu", "Văn"), or one letter off a common
+    surname without being another surname ("Đã" for "Đỗ", "Xũ" for "Vũ")."""
+    key = match_key(first)
+    if key in _SURNAME_KEYS or key in _OTHER_SURNAME_KEYS:
+        return False
+    return key in _NOT_SURNAME_KEYS or any(_edit1(key, s) for s in _SURNAME_KEYS)
 
 
 def fix_surname(name: str) -> str:

@@ -39,3 +39,45 @@ def test_a_title_fragment_is_no_answer_off_every_office_or_after_a_prefix_or_ove
     assert _office([("PHÓ", 1040, 90.0), ("TỊCH", 1110, 96.0)]) is None  # "PHÓ" lost its "CHỦ"
     assert _office([("TỊCH", 1110, 55.0)]) is None  # the fragment itself unsure
     assert _office([("J", 1080, 89.0), ("TỊCH", 1110, 96.0)], name_conf=40.0) is None  # no axis to trust
+
+
+def _row(texts: list[str], top: int, conf: float, line: int) -> list:
+    """Words of one signer line centred on the block's axis (x 1110)."""
+    widths = [20 * len(t) for t in texts]
+    left = 1110 - (sum(widths) + 20 * (len(texts) - 1)) // 2
+    out = []
+    for t, w in zip(texts, widths, strict=True):
+        out.append(_w(t, left, top, conf=conf, block=2, line=line))
+        left += w + 20
+    return out
+
+
+def _signer_name(name: str, conf: float = 95.0) -> tuple[str | None, object]:
+    words = [
+        *body_and_recipients(),
+        *_row(["KT.", "GIÁM", "ĐỐC"], 300, 95.0, 1),
+        *_row(["PHÓ", "GIÁM", "ĐỐC"], 350, 95.0, 2),
+        *_row(name.split(), 600, conf, 3),
+    ]
+    page = OcrPage(index=0, width=W, height=H, dpi=200, words=tuple(words), text="", confidence=0.0)
+    result = extract_fields([page])
+    return result.value("nguoi_ky"), result
+
+
+def test_a_name_that_lost_or_misread_its_surname_is_never_filed_however_sure() -> None:
+    # "Hoàng Thu Lan" with "Hoàng" eaten by the seal: "Thu" is a middle name, no surname.
+    value, result = _signer_name("Thu Lan")
+    assert value is None and result.candidates.get("nguoi_ky") == "Thu Lan"
+    assert "nguoi_ky" in result.review_fields()
+    assert _signer_name("Văn Quyết")[0] is None
+    # "Đỗ" read "Đã": one letter off a common surname, and no surname itself.
+    assert _signer_name("Đã Văn Khánh")[0] is None
+    assert _signer_name("Xũ Đình Khánh", conf=96.0)[0] is None
+
+
+def test_whole_names_keep_their_first_word() -> None:
+    assert _signer_name("Hoàng Thu Lan")[0] == "Hoàng Thu Lan"
+    assert _signer_name("Dương Văn Hùng")[0] == "Dương Văn Hùng"  # a surname beyond the common list
+    assert _signer_name("Điểu K'Ré")[0] == "Điểu K'Ré"  # M'nông
+    assert _signer_name("Thị Bình")[0] == "Thị Bình"  # a Highlands woman's name, no family name
+    assert _signer_name("Y Ngông Niê")[0] == "Y Ngông Niê"
