@@ -300,6 +300,7 @@ def _build(
         if (
             not ethnic
             and match_key(first) not in _SURNAME_KEYS
+            and first not in OTHER_SURNAMES
             and conf["nguoi_ky"] < UNKNOWN_SURNAME_CONFIDENCE
         ):
             conf["nguoi_ky"] = min(conf["nguoi_ky"], 0.6)
@@ -541,13 +542,19 @@ _SURNAME_KEYS = {match_key(n): n for n in SURNAMES}
 
 UNKNOWN_SURNAME_CONFIDENCE = 0.9
 # Surnames in use beyond SURNAMES (shared letter keys, the peoples of the north and the Highlands,
-# Khmer, rarer Kinh ones): a first word spelt like one of them is no misread common surname.
+# Khmer, rarer Kinh ones): a first word spelt exactly like one of them is a surname (filed at the
+# name's usual threshold, not only at UNKNOWN_SURNAME_CONFIDENCE), and no misread common one.
 OTHER_SURNAMES: tuple[str, ...] = (
-    "Dương", "Đường", "Doãn", "Khúc", "Nghiêm", "Đàm", "La", "Lại", "Kha", "Khương", "Mã", "Lữ",
-    "Tống", "Từ", "Quan", "Ông", "Ninh", "Phí", "Đồng", "Đậu", "Chử", "Cù", "Diệp", "Hàn", "Lạc",
-    "Tiêu", "Nhữ", "Trình", "Ưng", "Giang", "Lò", "Lường", "Cầm", "Quàng", "Sầm", "Vi", "Bế", "Ma",
-    "Giàng", "Sùng", "Vàng", "Thào", "Lầu", "Mùa", "Hầu", "Thạch", "Sơn", "Danh", "Chau", "Điểu",
-    "Lộc", "Lăng", "Hạng", "Vừ", "Ly", "Ksor", "Siu", "Nay", "Rơ", "Kpă", "Rcom", "A", "Ka",
+    "Dương", "Đường", "Doãn", "Khúc", "Nghiêm", "Đàm", "Lại", "Kha", "Khương", "Tống", "Phí",
+    "Đậu", "Chử", "Diệp", "Lạc", "Tiêu", "Nhữ", "Trình", "Ưng", "Lường", "Cầm", "Quàng", "Sầm",
+    "Giàng", "Sùng", "Vàng", "Thào", "Lầu", "Mùa", "Hầu", "Thạch", "Chau", "Điểu", "Lăng", "Hạng",
+    "Ksor", "Siu", "Kpă", "Rcom",
+)  # fmt: skip
+# First words of names that are no misread surname but too short (a speck of the seal reads as
+# well) or too common as given names to be taken as a surname below UNKNOWN_SURNAME_CONFIDENCE.
+OTHER_NAME_STARTS: tuple[str, ...] = (
+    "La", "Mã", "Lữ", "Từ", "Ông", "Cù", "Lò", "Vi", "Bế", "Ma", "Vừ", "Ly", "Rơ", "A", "Ka", "Nay",
+    "Sơn", "Danh", "Lộc", "Giang", "Quan", "Ninh", "Hàn", "Đồng",
     "Thị",  # Highlands women's names written without a family name: "Thị K'Ré", "Thị Bình"
 )  # fmt: skip
 # Middle and given names that are no surname: a name starting with one lost its surname
@@ -560,7 +567,7 @@ NOT_SURNAMES: tuple[str, ...] = (
     "Hiếu", "Hùng", "Dũng", "Nam", "Thảo", "Trang", "Linh", "Nga", "Hạnh", "Hằng", "Bình", "Long",
     "Tâm", "Thắng", "Vinh", "Hòa", "Hiền", "Loan", "Nhung", "Oanh", "Phượng", "Ánh", "Ngân", "Nguyệt",
 )  # fmt: skip
-_OTHER_SURNAME_KEYS = {match_key(n) for n in OTHER_SURNAMES}
+_OTHER_SURNAME_KEYS = {match_key(n) for n in (*OTHER_SURNAMES, *OTHER_NAME_STARTS)}
 _NOT_SURNAME_KEYS = {match_key(n) for n in NOT_SURNAMES} - set(_SURNAME_KEYS) - _OTHER_SURNAME_KEYS
 
 

@@ -81,3 +81,13 @@ def test_whole_names_keep_their_first_word() -> None:
     assert _signer_name("Điểu K'Ré")[0] == "Điểu K'Ré"  # M'nông
     assert _signer_name("Thị Bình")[0] == "Thị Bình"  # a Highlands woman's name, no family name
     assert _signer_name("Y Ngông Niê")[0] == "Y Ngông Niê"
+
+
+def test_a_surname_beyond_the_common_list_is_a_surname_at_the_usual_threshold() -> None:
+    # "Dương" is left out of SURNAMES (its letters are also "Đường"'s), not out of use: read at
+    # 80, its name is filed like any other; a first word no surname at all still needs 90.
+    assert _signer_name("Dương Văn Hùng", conf=80.0)[0] == "Dương Văn Hùng"
+    assert _signer_name("Nghiêm Xuân Hồng", conf=80.0)[0] == "Nghiêm Xuân Hồng"
+    assert _signer_name("Lò Văn Pọm", conf=80.0)[0] is None  # short: a speck reads as "Lò" too
+    assert _signer_name("Lò Văn Pọm", conf=95.0)[0] == "Lò Văn Pọm"
+    assert _signer_name("Bhin Buôn Yă", conf=80.0)[0] is None
