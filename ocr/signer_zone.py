@@ -211,11 +211,12 @@ def _cross_checked(words: list[OcrWord], others: list[list[OcrWord]]) -> list[Oc
     level, without the seal) as against the first pass: where one of them spells a word of the
     same spot otherwise ("Vĩnh" / "Vinh"), neither is sure (see :func:`_agreed_confidence`)."""
     agains = [[f for f in other if f.block >= REREAD_BLOCK] for other in others]
+    leads = _line_leads(words)
     out = []
     for w in words:
         if w.block >= REREAD_BLOCK:
             for again in agains:
-                conf = _agreed_confidence(w.text, w.confidence, w.left, w.top, w, again)
+                conf = _agreed_confidence(w.text, w.confidence, w.left, w.top, w, again, lead=id(w) in leads)
                 if conf < w.confidence:
                     w = dataclasses.replace(w, confidence=conf)
         out.append(w)
@@ -560,6 +561,7 @@ def merge_zone(
     added: list[OcrWord] = []
     specks = _specks_before_names(found)
     rows = zone_rows(found, x0, y0, skip=specks)
+    leads = _line_leads([w for w in found if id(w) not in specks])
     for w in found:
         if id(w) in specks:
             continue
@@ -570,7 +572,9 @@ def merge_zone(
             top=w.top + y0,
             width=w.width,
             height=w.height,
-            confidence=_agreed_confidence(w.text, w.confidence, w.left + x0, w.top + y0, w, replaced, row),
+            confidence=_agreed_confidence(
+                w.text, w.confidence, w.left + x0, w.top + y0, w, replaced, row, lead=id(w) in leads
+            ),
             block=REREAD_BLOCK + w.block,
             paragraph=w.paragraph,
             line=w.line,
@@ -664,6 +668,16 @@ def _specks_before_names(found: list[OcrWord]) -> set[int]:
     return out
 
 
+def _line_leads(words: Sequence[OcrWord]) -> set[int]:
+    """``id``s of the first (leftmost) word of each line of ``words``: where a name's surname is."""
+    lines: dict[tuple[int, int, int], OcrWord] = {}
+    for w in words:
+        k = (w.block, w.paragraph, w.line)
+        if k not in lines or w.left < lines[k].left:
+            lines[k] = w
+    return {id(w) for w in lines.values()}
+
+
 def _agreed_confidence(
     text: str,
     confidence: float,
@@ -672,6 +686,8 @@ def _agreed_confidence(
     w: OcrWord,
     first: list[OcrWord],
     row: Sequence[OcrWord] = (),
+    *,
+    lead: bool = False,
 ) -> float:
     """A re-read word's confidence, judged against the first reading of the same spot: where the
     two readings spell a word of a name differently ("Niê" / "Niề"), neither is sure (at most
@@ -696,13 +712,29 @@ def _agreed_confidence(
     if not same_spot:
         return confidence
     core = _letters(text)
-    if all(_letters(f.text) == core for f in same_spot):
+    if all(_letters(f.text) == core for f in same_spot) or (lead and _one_surname(core, same_spot)):
         return max(confidence, *(f.confidence for f in same_spot))
     if all(f.confidence < DISAGREE_CONFIDENCE for f in same_spot):
         return confidence  # the first reading there was no reading ("guyền" at 21 for "Nguyễn")
     if core.isupper():
         return confidence
     return min(confidence, DISAGREE_CONFIDENCE)
+
+
+def _one_surname(core: str, same_spot: Sequence[OcrWord]) -> bool:
+    """Whether a line's first word and the other readings of its spot, spelt differently, all
+    have the letters of one common surname ("Đỉnh" / "Đinh", "Lễ" / "Lê"): the name's surname is
+    filed as that surname (:func:`ocr.fields.fix_surname`), so the marks they differ in are no
+    other reading of it."""
+    from ocr.fields import _SURNAME_KEYS
+    from ocr.vntext import match_key
+
+    key = match_key(core)
+    return (
+        key in _SURNAME_KEYS
+        and core[:1].isupper()
+        and all(match_key(_letters(f.text)) == key and _letters(f.text)[:1].isupper() for f in same_spot)
+    )
 
 
 def _letters(text: str) -> str:

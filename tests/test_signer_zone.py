@@ -246,6 +246,40 @@ def test_the_zones_readings_that_spell_a_name_differently_make_it_unsure() -> No
     assert {w.text: w.confidence for w in sz._cross_checked(kept, [other])}["Vĩnh"] == 72.0
 
 
+def test_readings_of_a_surname_that_differ_only_in_marks_agree_on_it() -> None:
+    # "Đỉnh" / "Đinh": both have the letters of the one common surname Đinh, which is what the
+    # name is filed with (fields.fix_surname). Only a line's first word is a surname: "Mãi" /
+    # "Mai" further on is a given name read two ways, and "Lý" / "Lê" are two surnames.
+    b = sz.REREAD_BLOCK + 1
+
+    def again(text: str, left: int, conf: float, line: int = 1) -> OcrWord:
+        return OcrWord(
+            text, left, 700 + 100 * line, 20 * len(text), 30, conf, block=b, paragraph=1, line=line
+        )
+
+    kept = [
+        again("Đỉnh", 1000, 90.0),
+        again("Thị", 1100, 96.0),
+        again("Mãi", 1180, 90.0),
+        again("Lý", 1000, 90.0, 2),
+    ]
+    other = [
+        again("Đinh", 1000, 80.0),
+        again("Thị", 1100, 93.0),
+        again("Mai", 1180, 80.0),
+        again("Lê", 1000, 80.0, 2),
+    ]
+    checked = {w.text: w.confidence for w in sz._cross_checked(kept, [other])}
+    assert checked == {"Đỉnh": 90.0, "Thị": 96.0, "Mãi": sz.DISAGREE_CONFIDENCE, "Lý": sz.DISAGREE_CONFIDENCE}
+    # The same between the first pass and the zone's re-read.
+    first = _first_pass(False) + [_w("Lễ", 1000, 700, conf=80, block=3, line=1)]
+    found = [
+        OcrWord("Lê", 300, 450, 40, 30, 91.0, block=1, paragraph=1, line=1),
+        OcrWord("Quang", 360, 450, 100, 30, 95.0, block=1, paragraph=1, line=1),
+    ]
+    assert _zone_confidences(first, found, (700, 250, W, 1200))["Lê"] == 91.0
+
+
 def test_a_signature_stretched_box_is_no_reading_of_the_stroke_beside_it() -> None:
     # Another level read a stroke of the signature as "v" above and left of "Minh", whose box the
     # signature's loop stretched up to meet it: the boxes graze, neither holds the other's centre.
