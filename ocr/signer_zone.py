@@ -538,7 +538,10 @@ def merge_zone(
 ) -> list[OcrWord] | None:
     """First-pass words inside the zone replaced by the zone's second reading (moved to page
     coordinates). Lines the first pass read surely and words crossing the zone's left edge (a
-    long "Nơi nhận" item) stay, and re-read words overlapping them are dropped. None when the
+    long "Nơi nhận" item) stay, and re-read words reading the same spot as one of them
+    (:func:`_same_spot`) are dropped: a sure line's tall boxes ("CHỦ" 50 px with its mark) may
+    graze the line under it, which is no reading of it ("TL. CHỦ TỊCH" over "CHÁNH VĂN PHÒNG":
+    the deputy's title dropped, the head's filed). None when the
     second reading found nothing."""
     x0, y0, x1, y1 = zone
     if not found:
@@ -581,7 +584,7 @@ def merge_zone(
         )
         if w.left <= 2:
             continue  # cut by the zone's edge
-        if any(_overlap(moved, s) for s in keep_over):
+        if any(_same_spot(moved, s) for s in keep_over):
             continue
         added.append(moved)
     if not added:

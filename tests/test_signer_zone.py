@@ -81,6 +81,29 @@ def test_merge_replaces_the_zone_but_keeps_sure_lines_and_crossing_items() -> No
     assert sz.merge_zone(first, [], zone) is None
 
 
+def test_a_sure_lines_tall_boxes_do_not_drop_the_line_they_graze() -> None:
+    # The first pass read "CHỦ TỊCH" (of "TL. CHỦ TỊCH") surely, in boxes 50 px tall down to
+    # y 380; the re-read has it too, and "CHÁNH VĂN PHÒNG" under it from y 376. That line is no
+    # reading of the sure one: it stays (dropped, the head's title was filed for the deputy's).
+    first = _first_pass(False) + [
+        OcrWord("CHỦ", 1110, 330, 83, 50, 96.0, block=5, paragraph=1, line=1),
+        OcrWord("TỊCH", 1203, 336, 96, 44, 96.0, block=5, paragraph=1, line=1),
+    ]
+    zone = (700, 250, W, 1200)
+    found = [
+        OcrWord("TL.", 346, 83, 50, 30, 84.0, block=1, paragraph=1, line=1),
+        OcrWord("CHỦ", 417, 76, 80, 38, 96.0, block=1, paragraph=1, line=1),
+        OcrWord("TỊCH", 510, 83, 90, 32, 96.0, block=1, paragraph=1, line=1),
+        OcrWord("CHÁNH", 286, 126, 120, 30, 90.0, block=1, paragraph=1, line=2),
+        OcrWord("VĂN", 431, 125, 70, 31, 95.0, block=1, paragraph=1, line=2),
+        OcrWord("PHÒNG", 522, 124, 110, 32, 96.0, block=1, paragraph=1, line=2),
+    ]
+    merged = sz.merge_zone(first, found, zone) or []
+    texts = [w.text for w in merged]
+    assert texts.count("CHỦ") == 1 and texts.count("TỊCH") == 1  # the sure line, once
+    assert {"TL.", "CHÁNH", "VĂN", "PHÒNG"} <= set(texts)
+
+
 @pytest.mark.skipif(not FONT.exists(), reason="DejaVu Serif font not installed")
 def test_signer_lines_under_a_gray_seal_are_read_again() -> None:
     font = ImageFont.truetype(str(FONT), 30)
