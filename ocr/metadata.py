@@ -121,6 +121,8 @@ _BODY_START = (
 _STRONG_BODY_START = ("can cu", "kinh gui", "theo de nghi", "xet de nghi", "tran trong", "dieu ", "noi nhan")
 # "Ngày 03/01/2025, Phó Chủ tịch … chủ trì …": a body paragraph opening with a capital and a date.
 # A subject's wrapped line reads "ngày 15/3/2024 của …" in lower case, so only the capital counts.
+# A line of one short word read below this confidence amid a trích yếu is dust read as text.
+SPECK_WORD_CONFIDENCE = 50.0
 _DATED_OPENER = re.compile(r"^\W*Ngày\s+\d")
 
 
@@ -190,7 +192,7 @@ def _lines_from_words(page: OcrPage) -> list[_Line]:
     gap_limit = max(3.0 * med_h, 0.06 * page.width)
     segments: list[tuple[int, int, tuple[int, int], str, tuple[OcrWord, ...]]] = []
     for (block, para, _), ws in groups.items():
-        ws = sorted(ws, key=lambda w: w.left)
+        ws = _drop_double_readings(sorted(ws, key=lambda w: w.left))
         seg: list[OcrWord] = [ws[0]]
         for prev, cur in zip(ws, ws[1:], strict=False):
             if cur.left - (prev.left + prev.width) > gap_limit:
@@ -205,6 +207,26 @@ def _lines_from_words(page: OcrPage) -> list[_Line]:
         line = _clean(text)
         if line:
             out.append(_Line(line, para_ids.setdefault(key, len(para_ids)), words))
+    return out
+
+
+def _drop_double_readings(ws: list[OcrWord]) -> list[OcrWord]:
+    """A line's words (sorted by ``left``) without a word that is the same ink read twice: one
+    spanning two or more of the line's other words and spelling exactly what they spell together
+    ("BỜY" over "BỜ" and "Y": Tesseract read an underlined "XÃ BỜ Y" both with and without its
+    underline). The pieces are kept: they carry the word gaps."""
+    if len(ws) < 3:
+        return ws
+    out = []
+    for w in ws:
+        inside = [
+            o
+            for o in ws
+            if o is not w and w.left <= o.left + o.width / 2 <= w.left + w.width and o.width < w.width
+        ]
+        if len(inside) >= 2 and "".join(o.text for o in inside) == w.text:
+            continue
+        out.append(w)
     return out
 
 
@@ -900,7 +922,7 @@ def _subject(lines: Sequence[_Line]) -> str | None:
         # of its own, would go with the junk below).
         raw = ln.text if out else _LABEL.sub("", _cut_margin_junk(ln.text), count=1)
         text = _strip_trailing_junk(raw)
-        if out and ln.words and len(text) <= 2:
+        if out and ln.words and (len(text) <= 2 or _speck_word_line(ln)):
             continue  # a speck in the margin read as a line of its own
         if not text:
             break
@@ -943,11 +965,36 @@ def _subject(lines: Sequence[_Line]) -> str | None:
             )
             for o in out
         ]
-    subject = _join(out)
+    subject = _drop_stray_stops(_join(out))
     # A trích yếu never ends a sentence: a full stop means OCR lost it and this is the body.
     if subject.endswith(".") and not subject.endswith("./."):
         return None
-    return _join(out) or None
+    return subject or None
+
+
+# A full stop between two lower-case words ("đất đối với. hộ ông"): a sentence never goes on in
+# lower case after one, so it is a speck read as a dot (abbreviations: "v.v.", "TP.", one letter
+# or capitals before the dot, are left alone).
+_STRAY_STOP = re.compile(r"(?<=[^\W\d_]{2})\.(?=\s)")
+
+
+def _drop_stray_stops(text: str) -> str:
+    return _STRAY_STOP.sub(
+        lambda m: (
+            "" if _word_before(text, m.start()).islower() and text[m.end() :].lstrip()[:1].islower() else "."
+        ),
+        text,
+    )
+
+
+def _word_before(text: str, end: int) -> str:
+    return text[:end].rsplit(None, 1)[-1] if text[:end].strip() else ""
+
+
+def _speck_word_line(ln: _Line) -> bool:
+    """A line of one short word read unsurely (toner dust beside a wrapped subject read "win" at
+    19): no line of a trích yếu."""
+    return len(ln.words) == 1 and len(ln.text) <= 4 and ln.words[0].confidence < SPECK_WORD_CONFIDENCE
 
 
 def _tone_off_the_marked_vowel(word: str) -> bool:
