@@ -53,7 +53,9 @@ def test_row_profiles_follow_a_full_warp(skew: float) -> None:
     assert angles[int(np.argmax(fast))] == pytest.approx(-skew, abs=0.15)
 
 
-def _streaks_whole_page(gray: np.ndarray, band: np.ndarray, speck_area: int = 60) -> np.ndarray:
+def _streaks_whole_page(
+    gray: np.ndarray, band: np.ndarray, speck_area: int = 60, keep_below: int = 140
+) -> np.ndarray:
     """Speck removal with the components of the whole page (the reference for the windows)."""
     ink = cv2.threshold(gray, 139, 1, cv2.THRESH_BINARY_INV)[1]
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
@@ -65,11 +67,12 @@ def _streaks_whole_page(gray: np.ndarray, band: np.ndarray, speck_area: int = 60
     speck[0] = False
     out = gray.copy()
     out[speck[labels]] = 255
-    out[np.broadcast_to(band[None, :], gray.shape) & (gray >= 140)] = 255
+    out[np.broadcast_to(band[None, :], gray.shape) & (gray >= keep_below)] = 255
     return out
 
 
-def test_streak_windows_remove_what_the_whole_page_would() -> None:
+@pytest.mark.parametrize("tuned", [False, True])
+def test_streak_windows_remove_what_the_whole_page_would(tuned: bool) -> None:
     page = _text_page(1)
     rng = np.random.default_rng(2)
     streaked = page.copy()
@@ -80,13 +83,15 @@ def test_streak_windows_remove_what_the_whole_page_would() -> None:
     # Specks reaching a little past a streak, and a long thin mark leaving it (not a speck).
     streaked[600:602, 846:856] = 0
     streaked[700, 826:900] = 0
-    cleaned = remove_streaks(streaked)
+    # Tuned, unwidened: the band's pixels from 80 up are whitened (the letters are black).
+    keep = 80 if tuned else 140
+    cleaned = remove_streaks(streaked, tuned=tuned, widen=0)
     assert not np.array_equal(cleaned, streaked)
     # The band remove_streaks found: the columns it whitened mid-gray pixels in.
-    mid_gray = (streaked >= 140) & (streaked < 255)
+    mid_gray = (streaked >= keep) & (streaked < 255)
     band = ((cleaned == 255) & mid_gray).any(axis=0)
     assert band[310] and band[835] and not band[600]
-    assert np.array_equal(cleaned, _streaks_whole_page(streaked, band))
+    assert np.array_equal(cleaned, _streaks_whole_page(streaked, band, keep_below=keep))
 
 
 @pytest.mark.parametrize("shape", [(3508, 2480), (2339, 1654)])  # 300 and 200 dpi A4
