@@ -5,33 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+from header_words import Row
+from header_words import page as _page
+from header_words import words as _words
 
 from ocr.fields import extract_fields, reread_date_line
 from schemas.documents import OcrPage, OcrWord
 
+
 # (text, left, top, width, confidence); each row is one Tesseract line unless split by the caller.
-Row = list[tuple[str, int, int, int, float]]
-
-
-def _page(rows: list[Row], height: int = 30) -> OcrPage:
-    words = [
-        OcrWord(text, left, top, width, height, conf, block=1, paragraph=1, line=i)
-        for i, row in enumerate(rows)
-        for text, left, top, width, conf in row
-    ]
-    text = "\n".join(" ".join(w[0] for w in row) for row in rows)
-    return OcrPage(index=0, width=1654, height=2339, dpi=200, words=tuple(words), text=text, confidence=90)
-
-
-def _words(text: str, left: int, top: int, conf: float = 96, gap: int = 14) -> Row:
-    out = []
-    for word in text.split():
-        width = 18 * len(word)
-        out.append((word, left, top, width, conf))
-        left += width + gap
-    return out
-
-
 def _ea_hleo(
     date_rows: list[Row], subject: str = "Kết luận của Chủ tịch UBND huyện Ea H'leo tại cuộc họp"
 ) -> OcrPage:

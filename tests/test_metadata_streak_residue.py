@@ -4,29 +4,13 @@ inside the trích yếu, a short unsure word of dust between two wrapped trích 
 
 from __future__ import annotations
 
+from header_words import Row
+from header_words import page as _page
+from header_words import words as _words
+
 from ocr import metadata as md
 from ocr.fields import extract_fields
-from schemas.documents import OcrPage, OcrWord
-
-Row = list[tuple[str, int, int, int, float]]
-
-
-def _page(rows: list[Row]) -> OcrPage:
-    words = [
-        OcrWord(text, left, top, width, 30, conf, block=1, paragraph=1, line=i)
-        for i, row in enumerate(rows)
-        for text, left, top, width, conf in row
-    ]
-    text = "\n".join(" ".join(w[0] for w in row) for row in rows)
-    return OcrPage(index=0, width=1654, height=2339, dpi=200, words=tuple(words), text=text, confidence=90)
-
-
-def _words(text: str, left: int, top: int, conf: float = 96) -> Row:
-    out = []
-    for word in text.split():
-        out.append((word, left, top, 18 * len(word), conf))
-        left += 18 * len(word) + 14
-    return out
+from schemas.documents import OcrPage
 
 
 def _directive(agency: Row, subject: list[Row]) -> OcrPage:
