@@ -96,7 +96,8 @@ def make(out: Path, n: int, start: int, mild: bool) -> None:
             pickle.dump({"pages": [ocr]}, f)
         np.savez_compressed(out / f"{stem}.img.npz", p0=display)
         gt = {
-            k: getattr(spec, k) for k in ("so_ky_hieu", "dia_danh", "co_quan_ban_hanh", "loai_van_ban", "cap")
+            k: getattr(spec, k)
+            for k in ("so_ky_hieu", "dia_danh", "co_quan_ban_hanh", "loai_van_ban", "cap", "trich_yeu")
         }
         gt |= {"co_quan_chu_quan": spec.co_quan_chu_quan or "", "ngay_ban_hanh": date.isoformat()}
         gt |= {"so_trang": 1, "handwritten": []}
