@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from ocr import metadata as md
+from ocr import subject_zone
 from ocr.vntext import (
     best_phrase,
     impossible_syllables,
@@ -349,6 +350,22 @@ def _build(
         conf["trich_yeu"] = min(conf["trich_yeu"], 0.5)  # stamp or header text ran into it
     if subject and md.doubtful_subject(subject):
         conf["trich_yeu"] = min(conf["trich_yeu"], 0.5)  # a misread no trích yếu has
+    subject_lines = parsed.lines.get("trich_yeu", [])
+    if subject and has_boxes and subject_lines:
+        # Read in part: text left beside or under it, a word's ink between two words, a speck
+        # read as a mark (see ocr.subject_zone).
+        flush = values.get("loai_van_ban") == md.CONG_VAN
+        head, raw, type_line = (
+            list(line_pages[0])[:40],
+            parsed.header.trich_yeu or subject,
+            parsed.header.type_line,
+        )
+        if (
+            subject_zone.text_left_out(head, raw, subject_lines, type_line, flush)
+            or subject_zone.unread_ink(image, subject_lines, type_line)
+            or subject_zone.stray_marks(subject, subject_lines, type_line)
+        ):
+            conf["trich_yeu"] = min(conf["trich_yeu"], 0.5)
     # An agency whose place part is read a second time, in mixed case, in the date line (or is a
     # province name) is confirmed: its caps reading's low word confidences do not hold it back.
     # A place read with marks no unit of that name has ("Đák Wil", "Đák Nông") is misread.

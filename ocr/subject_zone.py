@@ -1,0 +1,174 @@
+"""Whether a trích yếu was read whole: layout checks on the subject's lines (NĐ 30/2020).
+
+The subject sits under the type name (or, in a công văn, under the Số line as "V/v …"), its lines
+centred (or flush) one under the other at the line pitch, a short rule or a clear gap under them
+before the body. OCR that loses a line's end, a whole line or a word leaves the rest a valid,
+fluent subject that no spelling check catches ("V/v xác nhận nguồn gốc, thời điểm sử" for "… sử
+dụng đất của hộ ông Y Thuôn Êban"). So the subject is held back (:func:`ocr.fields._build`) when:
+
+* text the parser left out sits on the subject's rows or right under its last line, closer than
+  a paragraph gap (:func:`text_left_out`): a line end read as a block of its own, a wrapped line
+  OCR put in another paragraph;
+* a line holds ink between two words, or just past its ends, that no word box covers
+  (:func:`unread_ink`): a word Tesseract dropped;
+* a word carries a stop, comma or dash glued to its front (".TÌNH", "-đất"), a lone dash starts a
+  wrapped line or a quote mark is left unpaired (:func:`stray_marks`): a speck read as a mark,
+  so the word next to it is read from smudged ink too.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Sequence
+
+import numpy as np
+
+from ocr import metadata as md
+
+INK_LEVEL = 90  # gray level (0 black, 255 paper): darker is printed ink
+# Gap from a subject's last line to the next line of text, in line heights: wrapped lines of one
+# paragraph are ~0.3 apart; the body, "Kính gửi" or the issuer's caps line start a line or more
+# below (a rule sits between).
+NEXT_LINE_GAP = 0.8
+# A gap between two words of a line wider than this (line heights) is no word space (~0.3).
+WORD_GAP = 1.0
+# Inked columns in such a gap, in line heights, that make a word (a speck is a dot, narrower).
+INK_WIDTH = 1.0
+
+
+def _box(words: Sequence) -> tuple[int, int, int, int]:
+    return (
+        min(w.left for w in words),
+        min(w.top for w in words),
+        max(w.left + w.width for w in words),
+        max(w.top + w.height for w in words),
+    )
+
+
+def _height(lines: Sequence[md._Line]) -> float:
+    return float(statistics.median(w.height for ln in lines for w in ln.words))
+
+
+def _noise_line(ln: md._Line) -> bool:
+    """A speck or a mark read as a line of its own (no text of a subject)."""
+    text = md._strip_trailing_junk(ln.text)
+    return len(re.sub(r"\W", "", text)) <= 2 or md._speck_word_line(ln)
+
+
+def subject_block(subject_lines: Sequence[md._Line], type_line: md._Line | None) -> list[md._Line]:
+    """The subject's own lines, top to bottom: from the type name (or "V/v") down, the first and
+    those following it each within a line pitch (an agency line "XÃ BỜ Y" above, or a body line
+    further down, that repeats the subject's words is no line of it)."""
+    if not subject_lines or not all(ln.words for ln in subject_lines):
+        return []
+    start = _box(type_line.words)[1] if type_line is not None and type_line.words else 0
+    lines = sorted(
+        (ln for ln in subject_lines if _box(ln.words)[1] >= start), key=lambda ln: _box(ln.words)[1]
+    )
+    if not lines:
+        return []
+    h = _height(lines)
+    out = [lines[0]]
+    for ln in lines[1:]:
+        if _box(ln.words)[1] - _box(out[-1].words)[3] > NEXT_LINE_GAP * h:
+            break
+        out.append(ln)
+    return out
+
+
+def text_left_out(
+    head: Sequence[md._Line],
+    subject: str,
+    subject_lines: Sequence[md._Line],
+    type_line: md._Line | None,
+    flush_left: bool,
+) -> bool:
+    """Whether text the subject left out lies beside or right under it (:func:`left_out_line`)."""
+    return left_out_line(head, subject, subject_lines, type_line, flush_left) is not None
+
+
+def left_out_line(
+    head: Sequence[md._Line],
+    subject: str,
+    subject_lines: Sequence[md._Line],
+    type_line: md._Line | None,
+    flush_left: bool,
+) -> md._Line | None:
+    """The first line of ``head`` the subject does not hold that lies on the subject's rows or
+    under its last line closer than a paragraph gap (None: there is none). Specks, lines whose
+    words the subject (``subject``, as parsed) holds, the body's first line and a form's label
+    line do not count. ``flush_left``: a công văn's "V/v" block in the left column, whose
+    rows the header's right column shares (only lines over the block's columns count)."""
+    subj = subject_block(subject_lines, type_line)
+    if not subj:
+        return None
+    h = _height(subj)
+    x0, top, x1, bottom = _box([w for ln in subj for w in ln.words])
+    own = {id(w) for ln in (*subj, *([type_line] if type_line is not None else [])) for w in ln.words}
+    key = f" {md.match_key(subject)} "
+    for ln in head:
+        if not ln.words or any(id(w) in own for w in ln.words) or _noise_line(ln):
+            continue
+        text = md._drop_stray_stops(md._strip_trailing_junk(ln.text))
+        if f" {md.match_key(text)} " in key:
+            continue  # read into the subject ("2024" of "… năm 2024" on a line of its own)
+        if (md._is_body_start(text) and not text[:1].islower()) or ":" in " ".join(text.split()[:5]):
+            continue  # the body's first line or a form's label ("Mã số hộ kinh doanh: …")
+        lx0, lt, lx1, lb = _box(ln.words)
+        if flush_left and (lx1 <= x0 or lx0 >= x1):
+            continue
+        mid = (lt + lb) / 2
+        if top <= mid <= bottom or (mid > bottom and lt - bottom < NEXT_LINE_GAP * h):
+            return ln
+    return None
+
+
+def unread_ink(
+    image: np.ndarray | None, subject_lines: Sequence[md._Line], type_line: md._Line | None
+) -> bool:
+    """Whether a subject line has a word's width of ink no word box covers between two of its
+    words (a word Tesseract dropped). Columns inked over the whole band and a line height above
+    and below it are a toner streak, not a word."""
+    subject_lines = subject_block(subject_lines, type_line)
+    if image is None or not subject_lines:
+        return False
+    gray = image if image.ndim == 2 else image.mean(axis=2)
+    h = _height(subject_lines)
+    for ln in subject_lines:
+        words = sorted(ln.words, key=lambda w: w.left)
+        _, top, _, bottom = _box(words)
+        for a, b in zip(words, words[1:], strict=False):
+            gx0, gx1 = a.left + a.width + 2, b.left - 2
+            if gx1 - gx0 < WORD_GAP * h:
+                continue
+            if _ink_columns(gray, gx0, gx1, top, bottom, h) >= INK_WIDTH * h:
+                return True
+    return False
+
+
+def _ink_columns(gray: np.ndarray, x0: int, x1: int, top: int, bottom: int, h: float) -> int:
+    band = gray[max(0, top) : bottom, x0:x1] < INK_LEVEL
+    if band.size == 0:
+        return 0
+    cols = band.sum(axis=0) >= 2
+    reach = int(h)
+    above = gray[max(0, top - reach) : max(0, top - reach // 2), x0:x1] < INK_LEVEL
+    below = gray[bottom + reach // 2 : bottom + reach, x0:x1] < INK_LEVEL
+    if above.size and below.size:
+        streak = above.any(axis=0) & below.any(axis=0) & (band.sum(axis=0) >= 0.8 * band.shape[0])
+        cols &= ~streak
+    return int(cols.sum())
+
+
+_GLUED_FRONT = re.compile(r"(?:^|\s)[-.,;:]+[^\W\d_]")
+
+
+def stray_marks(subject: str, subject_lines: Sequence[md._Line], type_line: md._Line | None) -> bool:
+    """A stop, comma or dash glued to a word's front (".TÌNH", "-đất"), a lone dash starting a
+    wrapped line, or an odd number of quote marks: no printed trích yếu has them."""
+    if _GLUED_FRONT.search(subject):
+        return True
+    if sum(subject.count(q) for q in '"“”') % 2:
+        return True
+    return any(ln.text.split()[:1] == ["-"] for ln in subject_block(subject_lines, type_line)[1:])
