@@ -9,8 +9,9 @@ dụng đất của hộ ông Y Thuôn Êban"). So the subject is held back (:fu
 * text the parser left out sits on the subject's rows or right under its last line, closer than
   a paragraph gap (:func:`text_left_out`): a line end read as a block of its own, a wrapped line
   OCR put in another paragraph;
-* a line holds ink between two words, or just past its ends, that no word box covers
-  (:func:`unread_ink`): a word Tesseract dropped;
+* a row of it holds ink that no word box covers between two words (also two pieces OCR split
+  the row into) or just past its ends (:func:`unread_ink`): a word or a line end Tesseract
+  dropped;
 * a word carries a stop, comma or dash glued to its front (".TÌNH", "-đất"), a lone dash starts a
   wrapped line or a quote mark is left unpaired (:func:`stray_marks`): a speck read as a mark,
   so the word next to it is read from smudged ink too.
@@ -33,8 +34,15 @@ INK_LEVEL = 90  # gray level (0 black, 255 paper): darker is printed ink
 NEXT_LINE_GAP = 0.8
 # A gap between two words of a line wider than this (line heights) is no word space (~0.3).
 WORD_GAP = 1.0
-# Inked columns in such a gap, in line heights, that make a word (a speck is a dot, narrower).
-INK_WIDTH = 1.0
+# Inked columns in such a gap, in line heights, that make a word ("Thị" at 300 dpi: 1.0).
+INK_WIDTH = 0.6
+# Past a row's ends, this many line heights are looked at, and this many inked columns there
+# make a lost line end (a speck is at most 18 px, under a line height at 150 dpi and up).
+END_WINDOW = 2.0
+END_INK = 1.0
+# Ink this close to a word box (line heights) is that word's, clipped from its box (a letter a
+# streak crosses); a dropped word stands a word space off its neighbours.
+EDGE = 0.25
 
 
 def _box(words: Sequence) -> tuple[int, int, int, int]:
@@ -125,32 +133,72 @@ def left_out_line(
 
 
 def unread_ink(
-    image: np.ndarray | None, subject_lines: Sequence[md._Line], type_line: md._Line | None
+    image: np.ndarray | None,
+    subject_lines: Sequence[md._Line],
+    type_line: md._Line | None,
+    head: Sequence[md._Line] = (),
 ) -> bool:
-    """Whether a subject line has a word's width of ink no word box covers between two of its
-    words (a word Tesseract dropped). Columns inked over the whole band and a line height above
-    and below it are a toner streak, not a word."""
-    subject_lines = subject_block(subject_lines, type_line)
-    if image is None or not subject_lines:
+    """Whether a row of the subject (its lines on one row, as OCR may split a row into pieces)
+    has ink no word box covers: a word's width between two of its words (a dropped word) or a
+    line height of it just past the row's ends (a lost line end). Columns inked over the whole
+    band and a line height above and below it are a toner streak, not a word; the words of
+    ``head`` (the page's other lines) are read ink."""
+    lines = subject_block(subject_lines, type_line)
+    if image is None or not lines:
         return False
     gray = image if image.ndim == 2 else image.mean(axis=2)
-    h = _height(subject_lines)
-    for ln in subject_lines:
-        words = sorted(ln.words, key=lambda w: w.left)
+    # The type name's words count too: a one-word line's box may hold a speck or a streak.
+    h = _height([*lines, *([type_line] if type_line is not None and type_line.words else [])])
+    read = [w for ln in (*lines, *head) for w in ln.words]
+    for row in _rows(lines, h):
+        words = sorted(row, key=lambda w: w.left)
         _, top, _, bottom = _box(words)
         for a, b in zip(words, words[1:], strict=False):
-            gx0, gx1 = a.left + a.width + 2, b.left - 2
-            if gx1 - gx0 < WORD_GAP * h:
-                continue
-            if _ink_columns(gray, gx0, gx1, top, bottom, h) >= INK_WIDTH * h:
+            gx0, gx1 = int(a.left + a.width + EDGE * h), int(b.left - EDGE * h)
+            if (
+                gx1 - gx0 >= (WORD_GAP - 2 * EDGE) * h
+                and _ink_columns(gray, gx0, gx1, top, bottom, h) >= INK_WIDTH * h
+            ):
+                return True
+        first, last = words[0], words[-1]
+        for x0, x1 in (
+            (int(first.left - END_WINDOW * h), int(first.left - EDGE * h)),
+            (int(last.left + last.width + EDGE * h), int(last.left + last.width + END_WINDOW * h)),
+        ):
+            x0, x1 = max(0, x0), min(gray.shape[1], x1)
+            if x1 - x0 >= END_INK * h and _ink_columns(gray, x0, x1, top, bottom, h, read) >= END_INK * h:
                 return True
     return False
 
 
-def _ink_columns(gray: np.ndarray, x0: int, x1: int, top: int, bottom: int, h: float) -> int:
+def _rows(lines: Sequence[md._Line], h: float) -> list[list]:
+    """The subject lines' words by row: lines whose middles lie within half a line are one row."""
+    rows: list[tuple[float, list]] = []
+    for ln in lines:
+        _, top, _, bottom = _box(ln.words)
+        mid = (top + bottom) / 2
+        for i, (m, ws) in enumerate(rows):
+            if abs(m - mid) <= 0.5 * h:
+                rows[i] = (m, ws + list(ln.words))
+                break
+        else:
+            rows.append((mid, list(ln.words)))
+    return [ws for _, ws in rows]
+
+
+def _ink_columns(
+    gray: np.ndarray, x0: int, x1: int, top: int, bottom: int, h: float, read: Sequence = ()
+) -> int:
+    """Inked columns between ``x0`` and ``x1`` over the rows of a line that no word box of
+    ``read`` covers and no toner streak explains."""
     band = gray[max(0, top) : bottom, x0:x1] < INK_LEVEL
     if band.size == 0:
         return 0
+    for w in read:  # ink a word box covers is read
+        band[
+            max(0, w.top - top) : max(0, w.top + w.height - top),
+            max(0, w.left - x0) : max(0, w.left + w.width - x0),
+        ] = False
     cols = band.sum(axis=0) >= 2
     reach = int(h)
     above = gray[max(0, top - reach) : max(0, top - reach // 2), x0:x1] < INK_LEVEL

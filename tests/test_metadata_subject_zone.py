@@ -108,3 +108,28 @@ def test_a_mark_glued_to_a_word_or_a_lone_dash_starting_a_line_holds_the_subject
     # A dash between words inside a line ("kinh tế - kỹ thuật") is printed.
     inner = [_words("Về việc phê duyệt Báo cáo kinh tế - kỹ thuật công trình", 340, 392)]
     assert extract_fields([_decision(inner)]).value("trich_yeu") is not None
+
+
+def test_ink_between_two_pieces_of_a_row_or_past_its_end_holds_the_subject_back() -> None:
+    # OCR read the row in two pieces (two lines of the reading) and dropped the word between
+    # them: "… của Văn" and "công chứng Gia Nghĩa", "phòng" (5 letters) lost in a 120 px gap.
+    subject = [
+        _words("Về việc đăng ký hoạt động của Văn", 340, 392),
+        _words("công chứng Gia Nghĩa", 1000, 392),
+    ]
+    page = _decision(subject, "THÔNG BÁO")
+    paper = np.full((page.height, page.width), 235, np.uint8)
+    assert extract_fields([page], images=[paper]).value("trich_yeu") is not None
+    end = max(w.left + w.width for w in page.words if w.top == 392 and w.left < 1000)
+    inked = paper.copy()
+    inked[396:418, end + 20 : 1000 - 20] = 20
+    assert extract_fields([page], images=[inked]).value("trich_yeu") is None
+    # A line's end lost: "Gia" read, "Nghĩa" not, its ink right after the last word box.
+    cut = _decision([_words("Về việc đăng ký hoạt động của Văn phòng công chứng Gia", 340, 392)], "THÔNG BÁO")
+    last = max(w.left + w.width for w in cut.words if w.top == 392)
+    assert extract_fields([cut], images=[paper]).value("trich_yeu") is not None
+    inked = paper.copy()
+    inked[396:418, last + 14 : last + 14 + 90] = 20
+    res = extract_fields([cut], images=[inked])
+    assert res.value("trich_yeu") is None
+    assert "trich_yeu" in res.review_fields()
