@@ -36,6 +36,7 @@ from ocr.vntext import (
     normalize_lookalikes,
     normalize_tone_placement,
     strip_accents,
+    toned_open_diphthongs,
 )
 from schemas.documents import METADATA_KEYS, Cap, DocumentMetadata, OcrPage, OcrWord
 
@@ -310,6 +311,9 @@ def _build(
             # however surely read, a name that lost or misread its surname is a wrong name; held
             # back, it is only a missed one. (A text layer spells a rare surname like "Văn" as is.)
             conf["nguoi_ky"] = min(conf["nguoi_ky"], 0.5)
+        if has_boxes and toned_open_diphthongs(values["nguoi_ky"]):
+            # "Niề" for the Ê-đê clan name "Niê": a stroke read as a tone mark no spelling has.
+            conf["nguoi_ky"] = min(conf["nguoi_ky"], 0.5)
     office = values.get("chuc_vu_nguoi_ky")
     if office is None or conf["chuc_vu_nguoi_ky"] < THRESHOLDS["chuc_vu_nguoi_ky"]:
         # The block's structure names the office where its line was read in part (or, unsurely,
@@ -335,6 +339,12 @@ def _build(
         near = _office_one_letter_off(parsed, last)
         if near is not None:
             conf["chuc_vu_nguoi_ky"] = max(conf["chuc_vu_nguoi_ky"], near)
+    if (
+        values.get("chuc_vu_nguoi_ky")
+        and has_boxes
+        and _office_against_chain(values["chuc_vu_nguoi_ky"], parsed, last)
+    ):
+        conf["chuc_vu_nguoi_ky"] = min(conf["chuc_vu_nguoi_ky"], 0.5)
     # Free text with a word no Vietnamese spelling allows holds an OCR error somewhere.
     for key in ("trich_yeu", "nguoi_ky", "dia_danh", "co_quan_ban_hanh", "co_quan_chu_quan"):
         text = values.get(key) or ""
@@ -1162,6 +1172,46 @@ def _deputy_from_doubled_title(lines: list[md._Line]) -> tuple[str, float] | Non
 
 def _is_alpha(c: str) -> bool:
     return c.isalpha()
+
+
+TITLE_ECHO_GAP = 1.5  # line heights between two lines of a chain printed one under the other
+
+
+def _office_against_chain(office: str, parsed: md._Parsed, lines: list[md._Line]) -> bool:
+    """Whether the block's structure contradicts the head's title X read as the office: a line
+    right above or under X's ending like X at the same place ("GIÁM ĐỐC" over "-ÁM ĐỐC") makes
+    the two "KT. X" / "PHÓ X", printed of one length on one axis (NĐ 30/2020 Điều 13: who signs
+    for a head is the deputy), each read without its first word. The parser already refuses a
+    head's title under a "KT." line read as such; here that line lost its prefix."""
+    o_lines = (
+        parsed.lines.get("chuc_vu_nguoi_ky") if parsed.values.get("chuc_vu_nguoi_ky") == office else None
+    )
+    if office.startswith("PHÓ ") or "PHÓ " + office not in md.OFFICES or not (o_lines and o_lines[-1].words):
+        return False
+    okey = re.sub(r"[^a-z]", "", match_key(office).replace("đ", "d"))
+    tail = md.signer_tail(lines)
+    own = o_lines[-1].words
+    h = statistics.median(w.height for w in own)
+    top, bottom = min(w.top for w in own), max(w.top + w.height for w in own)
+    x0, end = min(w.left for w in own), max(w.left + w.width for w in own)
+    for ln in tail:
+        ws = [w for w in ln.words if w.left >= x0 - 3 * h and any(c.isalpha() for c in w.text)]
+        if not ws or any(any(w is o for o in own) for w in ws):
+            continue
+        w_top, w_bottom = min(w.top for w in ws), max(w.top + w.height for w in ws)
+        below = -0.3 * h <= w_top - bottom <= TITLE_ECHO_GAP * h
+        above = -0.3 * h <= top - w_bottom <= TITLE_ECHO_GAP * h
+        text = " ".join(w.text for w in ws)
+        key = re.sub(r"[^a-z]", "", match_key(text).replace("đ", "d"))
+        if (
+            (below or above)
+            and len(key) >= 3
+            and okey.endswith(key)
+            and is_upper_text(text, 0.9)
+            and abs(max(w.left + w.width for w in ws) - end) <= HEAD_EDGE_TOLERANCE * h
+        ):
+            return True
+    return False
 
 
 # The head who signs for (thay mặt) a collective body (NĐ 30/2020): "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH".

@@ -202,6 +202,28 @@ def is_vietnamese_word(token: str) -> bool:
 
 
 _CHECKED_TONES = {"\u0301", "\u0323"}  # sắc, nặng
+# The diphthongs iê/yê, uô and ươ, decomposed (the circumflex U+0302, the horn U+031B kept).
+_OPEN_DIPHTHONG = re.compile("(?:[iy]e\u0302|uo\u0302|u\u031bo\u031b)$")
+
+
+def toned_open_diphthongs(text: str) -> list[str]:
+    """Words ending on the diphthong iê (yê), uô or ươ and carrying a tone mark ("Niề", "Muố").
+
+    Vietnamese spells these diphthongs only before a final consonant ("tiền", "muốn", "người");
+    without one they are written ia, ua, ưa ("mía", "múa", "mưa"). Open and without a tone they
+    spell names of the Highlands' peoples ("Niê", "Mlô" is no diphthong), whose languages have no
+    tones: open and toned, the word is no spelling at all, an OCR reading of a stroke as a mark.
+    """
+    bad = []
+    for token in text.split():
+        word = token.strip(".,;:()\"'-/")
+        if not word.isalpha():
+            continue
+        decomposed = unicodedata.normalize("NFD", word.lower().replace("đ", "d"))
+        base = "".join(c for c in decomposed if c not in _TONES)
+        if base != decomposed and _OPEN_DIPHTHONG.search(base):
+            bad.append(token)
+    return bad
 
 
 def impossible_syllables(text: str) -> list[str]:
