@@ -373,6 +373,7 @@ def _build(
         if (
             subject_zone.text_left_out(head, raw, subject_lines, type_line, flush)
             or subject_zone.unread_ink(image, subject_lines, type_line, head)
+            or subject_zone.wide_gap(subject_lines, type_line)
             or subject_zone.stray_marks(subject, subject_lines, type_line)
         ):
             conf["trich_yeu"] = min(conf["trich_yeu"], 0.5)

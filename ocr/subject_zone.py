@@ -10,11 +10,13 @@ dụng đất của hộ ông Y Thuôn Êban"). So the subject is held back (:fu
   a paragraph gap (:func:`text_left_out`): a line end read as a block of its own, a wrapped line
   OCR put in another paragraph;
 * a row of it holds ink that no word box covers between two words (also two pieces OCR split
-  the row into) or just past its ends (:func:`unread_ink`): a word or a line end Tesseract
-  dropped;
+  the row into) or just past its ends (:func:`unread_ink`), or two of its words stand a line
+  height and a half apart (:func:`wide_gap`): a word or a line end Tesseract dropped, or a speck
+  read as a letter;
 * a word carries a stop, comma or dash glued to its front (".TÌNH", "-đất"), a lone dash starts a
-  wrapped line or a quote mark is left unpaired (:func:`stray_marks`): a speck read as a mark,
-  so the word next to it is read from smudged ink too.
+  wrapped line, a quote mark is left unpaired or a wrapped row ends on a full stop after a
+  lower-case word (:func:`stray_marks`): a speck read as a mark, so the word next to it is read
+  from smudged ink too.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ INK_LEVEL = 90  # gray level (0 black, 255 paper): darker is printed ink
 NEXT_LINE_GAP = 0.8
 # A gap between two words of a line wider than this (line heights) is no word space (~0.3).
 WORD_GAP = 1.0
+# A gap this wide (line heights) between two words of a row is no word space even without ink in
+# it (a word lost to a streak or blur, or a speck read as a letter beside the line: "Nhung s").
+WIDE_GAP = 1.5
 # Inked columns in such a gap, in line heights, that make a word ("Thị" at 300 dpi: 1.0).
 INK_WIDTH = 0.6
 # Past a row's ends, this many line heights are looked at, and this many inked columns there
@@ -171,6 +176,26 @@ def unread_ink(
     return False
 
 
+def wide_gap(subject_lines: Sequence[md._Line], type_line: md._Line | None) -> bool:
+    """Whether two neighbouring words of a subject row (each with a letter or digit) stand
+    :data:`WIDE_GAP` line heights apart: no typeset row spaces its words so (a word lost without a trace of ink,
+    or a speck read as a letter beside the row: "Nhung s"). Needs no image."""
+    lines = subject_block(subject_lines, type_line)
+    if not lines:
+        return False
+    h = _height([*lines, *([type_line] if type_line is not None and type_line.words else [])])
+    for row in _rows(lines, h):
+        words = sorted(row, key=lambda w: w.left)
+        for a, b in zip(words, words[1:], strict=False):
+            if b.left - (a.left + a.width) >= WIDE_GAP * h and _has_letter(a.text) and _has_letter(b.text):
+                return True
+    return False
+
+
+def _has_letter(text: str) -> bool:
+    return any(c.isalnum() for c in text)
+
+
 def _rows(lines: Sequence[md._Line], h: float) -> list[list]:
     """The subject lines' words by row: lines whose middles lie within half a line are one row."""
     rows: list[tuple[float, list]] = []
@@ -214,9 +239,20 @@ _GLUED_FRONT = re.compile(r"(?:^|\s)[-.,;:]+[^\W\d_]")
 
 def stray_marks(subject: str, subject_lines: Sequence[md._Line], type_line: md._Line | None) -> bool:
     """A stop, comma or dash glued to a word's front (".TÌNH", "-đất"), a lone dash starting a
-    wrapped line, or an odd number of quote marks: no printed trích yếu has them."""
+    wrapped line, an odd number of quote marks, or a full stop ending a wrapped row after a
+    lower-case word: no printed trích yếu has them."""
     if _GLUED_FRONT.search(subject):
         return True
     if sum(subject.count(q) for q in '"“”') % 2:
         return True
-    return any(ln.text.split()[:1] == ["-"] for ln in subject_block(subject_lines, type_line)[1:])
+    lines = subject_block(subject_lines, type_line)
+    if any(ln.text.split()[:1] == ["-"] for ln in lines[1:]):
+        return True
+    # A full stop after a lower-case word ending a wrapped row ("… đối với hộ bà." over "Nguyễn
+    # Thị Hồng Nhung"): a trích yếu is no sentence, the dot is a speck.
+    ends = (
+        [max(ws, key=lambda w: w.left + w.width).text for ws in _rows(lines, _height(lines))[:-1]]
+        if lines
+        else []
+    )
+    return any(e.endswith(".") and e[:-1].isalpha() and e[:-1].islower() and len(e) > 2 for e in ends)

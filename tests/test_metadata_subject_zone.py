@@ -65,10 +65,11 @@ def _decision(subject: list[Row], type_name: str = "QUYẾT ĐỊNH") -> OcrPage
     )
 
 
-# "Về việc cho phép …" with "việc" (four letters, 72 px at 18 px a letter) not read: "Về" ends at
-# 357 and "cho" starts 65 px further on (a word space is ~10).
+# "Về … cho phép …" with a short word between "Về" and "cho" not read: "Về" ends at 357 and "cho"
+# starts 40 px further on (a word space is ~10; 1.3 line heights, under a gap that is suspect by
+# its width alone).
 LOST_WORD = [
-    [("Về", 321, 392, 36, 96.0), *_words("cho phép chuyển mục đích sử dụng đất đối với hộ bà", 422, 392)],
+    [("Về", 321, 392, 36, 96.0), *_words("cho phép chuyển mục đích sử dụng đất đối với hộ bà", 397, 392)],
     _words("Nguyễn Thị Hồng Nhung", 660, 434),
 ]
 
@@ -76,18 +77,18 @@ LOST_WORD = [
 def test_ink_between_two_words_that_no_word_box_covers_holds_the_subject_back() -> None:
     page = _decision(LOST_WORD)
     paper = np.full((page.height, page.width), 235, np.uint8)
-    filed = extract_fields([page], images=[paper])  # a wide gap on clean paper: nothing was lost
+    filed = extract_fields([page], images=[paper])  # a gap on clean paper: nothing was lost
     assert (
         filed.value("trich_yeu")
         == "Về cho phép chuyển mục đích sử dụng đất đối với hộ bà Nguyễn Thị Hồng Nhung"
     )
     inked = paper.copy()
-    inked[396:418, 366:414] = 20  # the dropped word's ink in the gap
+    inked[396:418, 366:389] = 20  # the dropped word's ink in the gap
     res = extract_fields([page], images=[inked])
     assert res.value("trich_yeu") is None
     assert "trich_yeu" in res.review_fields()
     streak = paper.copy()
-    streak[:, 385:395] = 40  # a toner streak down the page crosses the gap: no word
+    streak[:, 372:382] = 40  # a toner streak down the page crosses the gap: no word
     assert extract_fields([page], images=[streak]).value("trich_yeu") is not None
 
 
@@ -112,17 +113,21 @@ def test_a_mark_glued_to_a_word_or_a_lone_dash_starting_a_line_holds_the_subject
 
 def test_ink_between_two_pieces_of_a_row_or_past_its_end_holds_the_subject_back() -> None:
     # OCR read the row in two pieces (two lines of the reading) and dropped the word between
-    # them: "… của Văn" and "công chứng Gia Nghĩa", "phòng" (5 letters) lost in a 120 px gap.
+    # them: "… của Văn" and "công chứng Gia Nghĩa", a short word lost in a 42 px gap.
+    start = (
+        max(left + width for _, left, _, width, _ in _words("Về việc đăng ký hoạt động của Văn", 340, 392))
+        + 42
+    )
     subject = [
         _words("Về việc đăng ký hoạt động của Văn", 340, 392),
-        _words("công chứng Gia Nghĩa", 1000, 392),
+        _words("công chứng Gia Nghĩa", start, 392),
     ]
     page = _decision(subject, "THÔNG BÁO")
     paper = np.full((page.height, page.width), 235, np.uint8)
     assert extract_fields([page], images=[paper]).value("trich_yeu") is not None
-    end = max(w.left + w.width for w in page.words if w.top == 392 and w.left < 1000)
+    end = start - 42
     inked = paper.copy()
-    inked[396:418, end + 20 : 1000 - 20] = 20
+    inked[396:418, end + 10 : start - 10] = 20
     assert extract_fields([page], images=[inked]).value("trich_yeu") is None
     # A line's end lost: "Gia" read, "Nghĩa" not, its ink right after the last word box.
     cut = _decision([_words("Về việc đăng ký hoạt động của Văn phòng công chứng Gia", 340, 392)], "THÔNG BÁO")
@@ -133,3 +138,22 @@ def test_ink_between_two_pieces_of_a_row_or_past_its_end_holds_the_subject_back(
     res = extract_fields([cut], images=[inked])
     assert res.value("trich_yeu") is None
     assert "trich_yeu" in res.review_fields()
+
+
+def test_a_word_far_off_the_row_or_a_stop_ending_a_wrapped_row_holds_the_subject_back() -> None:
+    subject = [
+        _words("Về việc cho phép chuyển mục đích sử dụng đất đối với hộ bà", 321, 392),
+        _words("Nguyễn Thị Hồng Nhung", 660, 434),
+    ]
+    page = _decision(subject)
+    paper = np.full((page.height, page.width), 235, np.uint8)
+    assert extract_fields([page], images=[paper]).value("trich_yeu") is not None
+    # A speck read as "s" two line heights right of "Nhung": no typeset row spaces words so.
+    end = max(w.left + w.width for w in page.words if w.top == 434)
+    speck = _decision([subject[0], [*subject[1], ("s", end + 60, 434, 18, 60.0)]])
+    assert extract_fields([speck], images=[paper]).value("trich_yeu") is None
+    # A full stop after the lower-case word ending the wrapped row: a speck, not a sentence end.
+    dotted = _decision(
+        [_words("Về việc cho phép chuyển mục đích sử dụng đất đối với hộ bà.", 321, 392), subject[1]]
+    )
+    assert extract_fields([dotted], images=[paper]).value("trich_yeu") is None
