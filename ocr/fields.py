@@ -371,7 +371,7 @@ def _build(
             parsed.header.type_line,
         )
         if (
-            subject_zone.text_left_out(head, raw, subject_lines, type_line, flush)
+            subject_zone.left_out_line(head, raw, subject_lines, type_line, flush) is not None
             or subject_zone.unread_ink(image, subject_lines, type_line, head)
             or subject_zone.wide_gap(subject_lines, type_line)
             or subject_zone.stray_marks(subject, subject_lines, type_line)

@@ -7,7 +7,7 @@ fluent subject that no spelling check catches ("V/v xác nhận nguồn gốc, t
 dụng đất của hộ ông Y Thuôn Êban"). So the subject is held back (:func:`ocr.fields._build`) when:
 
 * text the parser left out sits on the subject's rows or right under its last line, closer than
-  a paragraph gap (:func:`text_left_out`): a line end read as a block of its own, a wrapped line
+  a paragraph gap (:func:`left_out_line`): a line end read as a block of its own, a wrapped line
   OCR put in another paragraph;
 * a row of it holds ink that no word box covers between two words (also two pieces OCR split
   the row into) or just past its ends (:func:`unread_ink`), or two of its words stand a line
@@ -88,17 +88,6 @@ def subject_block(subject_lines: Sequence[md._Line], type_line: md._Line | None)
             break
         out.append(ln)
     return out
-
-
-def text_left_out(
-    head: Sequence[md._Line],
-    subject: str,
-    subject_lines: Sequence[md._Line],
-    type_line: md._Line | None,
-    flush_left: bool,
-) -> bool:
-    """Whether text the subject left out lies beside or right under it (:func:`left_out_line`)."""
-    return left_out_line(head, subject, subject_lines, type_line, flush_left) is not None
 
 
 def left_out_line(
