@@ -30,6 +30,9 @@ from schemas.documents import OcrPage, OcrWord
 from schemas.errors import OcrError, SohoaError
 
 T = TypeVar("T")
+# A page's OCR, its encoded display image and format for the PDF, and (first page only) the
+# display image's pixels: see :func:`ocr_page_encoded`.
+EncodedPage = tuple[OcrPage, bytes, str, np.ndarray | None]
 
 # psm 4 (one column of text of variable sizes) kept lines whole where streaks and seals made
 # psm 3's layout analysis split the page into false columns; it cost nothing on clean pages
@@ -132,18 +135,25 @@ def ocr_document(
 
 def ocr_page_encoded(
     page: PageImage, *, lang: str = "vie", timeout_s: int = 180, encode: bool = True
-) -> tuple[OcrPage, bytes, str]:
+) -> EncodedPage:
     """OCR one page and encode its display image for the PDF (see ``encode_page_image``).
 
     Run in the worker so only the compressed image crosses back to the parent: a 300 dpi
     colour page is ~26 MB as pixels and well under 1 MB as JPEG, which keeps a 20-page
     document's peak memory in the parent at its decoded input. A JPEG page that needed no
     rotation or deskew keeps the scanner's own bytes. ``encode=False`` (no PDF to build, as in
-    ``sohoa extract``) makes no display image at all and returns ``b""`` and ``""``.
+    ``sohoa extract``) makes no display image for the PDF and returns ``b""`` and ``""``.
+
+    The fourth item is the display image itself for a document's first page (``page.index`` 0),
+    else None: the metadata checks that look at the ink of page 1's header (blue handwritten
+    digits, a trích yếu line Tesseract left unread; :func:`ocr.fields.extract_fields`) need its
+    pixels, at the coordinates of the word boxes. One page's pixels per document come back.
     """
-    ocr, display = ocr_page(page, lang=lang, timeout_s=timeout_s, display=encode)
+    first = page.index == 0
+    ocr, display = ocr_page(page, lang=lang, timeout_s=timeout_s, display=encode or first)
+    header_image = display if first else None
     if not encode:
-        return ocr, b"", ""
+        return ocr, b"", "", header_image
     # Imported here: a worker of ``sohoa extract`` never encodes, and pypdf & co. cost every
     # worker process a tenth of a CPU second to import.
     from ocr.searchable_pdf import encode_page_image
@@ -153,7 +163,7 @@ def ocr_page_encoded(
     data, fmt = encode_page_image(
         display, original=original, original_format=page.encoded_format if original else None
     )
-    return ocr, data, fmt
+    return ocr, data, fmt, header_image
 
 
 def ocr_document_encoded(
@@ -163,7 +173,7 @@ def ocr_document_encoded(
     timeout_s: int = 180,
     workers: int = 0,
     encode: bool = True,
-) -> list[tuple[OcrPage, bytes, str]]:
+) -> list[EncodedPage]:
     """:func:`ocr_page_encoded` for every page, in page order, over ``workers`` processes."""
     fn = ocr_page_encoded if encode else functools.partial(ocr_page_encoded, encode=False)
     return _map_pages(fn, pages, lang=lang, timeout_s=timeout_s, workers=workers)
@@ -176,7 +186,7 @@ def stream_pages_encoded(
     timeout_s: int = 180,
     workers: int = 0,
     encode: bool = True,
-) -> Iterator[tuple[T, tuple[OcrPage, bytes, str] | SohoaError]]:
+) -> Iterator[tuple[T, EncodedPage | SohoaError]]:
     """:func:`ocr_page_encoded` over a stream of ``(tag, page)`` from many documents, results
     (or the page's error) yielded with their tag in the stream's order.
 

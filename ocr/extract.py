@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from dataclasses import dataclass
 from typing import TypeVar
 
-from ocr.engine import ocr_document_encoded, stream_pages_encoded
+from ocr.engine import EncodedPage, ocr_document_encoded, stream_pages_encoded
 from ocr.fields import MetadataResult, extract_fields
 from ocr.pages import PageImage, SourcePage
 from ocr.preprocess import ink_gray
@@ -104,7 +104,9 @@ def ocr_documents(
                     doc.submitted += 1
                     # Without a PDF to build, the OCR needs only the seal-free gray (its first
                     # step): a third of a colour page's bytes to pickle and pipe to the worker.
-                    yield doc, page if pdf_images else _gray_page(page)
+                    # Page 1 goes in colour all the same: its display image comes back for the
+                    # metadata checks of its ink (blue handwritten digits).
+                    yield doc, page if pdf_images or page.index == 0 else _gray_page(page)
             except SohoaError as exc:
                 doc.error = exc
             doc.opened = False
@@ -144,9 +146,9 @@ class _Document:
             layers = []  # pages and layers disagree (a decoder quirk): trust the images, OCR all
         self.layers = layers
         # Per page, in order: the finished text-layer result, or None for "comes from the OCR".
-        self.slots: list[tuple[OcrPage, bytes, str] | None] = []
+        self.slots: list[EncodedPage | None] = []
         self.dpis: list[int] = []
-        self.results: list[tuple[OcrPage, bytes, str] | SohoaError] = []
+        self.results: list[EncodedPage | SohoaError] = []
         self.submitted = 0
         self.opened = True
         self.error: SohoaError | None = None
@@ -173,7 +175,7 @@ class _Document:
                 data, fmt = encode_page_image(
                     page.image, original=page.encoded, original_format=page.encoded_format
                 )
-            self.slots.append((ocr, data, fmt))
+            self.slots.append((ocr, data, fmt, page.image if page.index == 0 else None))
 
     def outcome(self) -> DocumentOcr | SohoaError:
         if self.error is not None:
@@ -186,11 +188,14 @@ class _Document:
         except SohoaError as exc:
             return exc
 
-    def finish(self, ocr_results: Iterator[tuple[OcrPage, bytes, str]]) -> DocumentOcr:
+    def finish(self, ocr_results: Iterator[EncodedPage]) -> DocumentOcr:
         ocr_list: list[OcrPage] = []
         pdf_pages = []
+        first_image = None  # page 1's pixels, for the metadata checks that look at its ink
         for slot, dpi in zip(self.slots, self.dpis, strict=True):
-            ocr, data, fmt = slot if slot is not None else next(ocr_results)
+            ocr, data, fmt, image = slot if slot is not None else next(ocr_results)
+            if not ocr_list:
+                first_image = image
             ocr_list.append(ocr)
             if self.pdf_images:
                 pdf_pages.append(
@@ -206,7 +211,7 @@ class _Document:
         pages = tuple(ocr_list)
         if not any(p.words for p in pages):
             raise BlankDocument(f"{len(pages)} page(s), no words recognised")
-        fields = extract_fields(pages)
+        fields = extract_fields(pages, images=None if first_image is None else [first_image])
         metadata = fields.metadata()
         if metadata.so_trang is None:
             metadata = dataclasses.replace(metadata, so_trang=len(pages))

@@ -107,7 +107,7 @@ def test_lazy_pages_are_consumed_a_few_at_a_time(monkeypatch: pytest.MonkeyPatch
     def fake_encoded(page: PageImage, **kwargs: object):  # noqa: ANN202 - stands in for the OCR
         assert len(drawn) - len(done) <= 3  # n workers + 1 queued, whatever the page count
         done.append(page.index)
-        return ocr_page(page)[0], b"", "png"
+        return ocr_page(page)[0], b"", "png", None
 
     def pages():  # noqa: ANN202
         for i in range(6):

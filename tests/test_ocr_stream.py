@@ -68,9 +68,9 @@ def test_a_failed_page_is_yielded_in_its_place(tmp_path: Path) -> None:
 def _fake_encoded(page: PageImage, *, lang: str, timeout_s: int, encode: bool = True):  # noqa: ANN202
     assert encode is False  # sohoa extract builds no PDF: no display image is made
     if page.image.mean() > 200:  # a white page: no words
-        return OcrPage(page.index, page.width, page.height, page.dpi, (), "", 0.0, blank=True), b"", ""
+        return OcrPage(page.index, page.width, page.height, page.dpi, (), "", 0.0, blank=True), b"", "", None
     word = OcrWord(text=f"trang{page.index}", left=1, top=1, width=5, height=5, confidence=90.0)
-    return OcrPage(page.index, page.width, page.height, page.dpi, (word,), word.text, 90.0), b"", ""
+    return OcrPage(page.index, page.width, page.height, page.dpi, (word,), word.text, 90.0), b"", "", None
 
 
 def test_documents_come_back_in_order_each_with_its_own_outcome(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -132,3 +132,37 @@ def test_started_workers_are_the_ones_that_read_the_pages() -> None:
     pages = ((i, PageImage(index=i, image=np.zeros((4, 4), np.uint8), dpi=300)) for i in range(6))
     used = {pid for _, pid in engine._stream_pages(_pid, pages, lang="vie", timeout_s=30, workers=2)}
     assert used <= started and workers.get_pool(2) is pool
+
+
+@pytest.mark.parametrize("pdf_images", [False, True])
+def test_page_one_pixels_reach_the_metadata_checks(monkeypatch: pytest.MonkeyPatch, pdf_images: bool) -> None:
+    """The checks of page 1's ink (blue handwritten digits, a trích yếu line left unread) get
+    page 1's display image in colour, in ``sohoa extract`` (no PDF) as in the pipeline, and no
+    other page's; the other pages of ``sohoa extract`` still travel as gray."""
+    import ocr.extract as extract
+
+    sent: list[tuple[int, int]] = []
+
+    def fake_ocr_page(page: PageImage, *, lang: str, timeout_s: int, display: bool = True):  # noqa: ANN202
+        sent.append((page.index, page.image.ndim))
+        word = OcrWord(text=f"trang{page.index}", left=1, top=1, width=5, height=5, confidence=90.0)
+        ocr = OcrPage(page.index, page.width, page.height, page.dpi, (word,), word.text, 90.0)
+        return ocr, (page.image + page.index if display else None)
+
+    seen: list[object] = []
+    real_extract_fields = extract.extract_fields
+
+    def spy(pages, images=None):  # noqa: ANN001, ANN202
+        seen.append(images)
+        return real_extract_fields(pages, images=images)
+
+    monkeypatch.setattr(engine, "ocr_page", fake_ocr_page)
+    monkeypatch.setattr(extract, "extract_fields", spy)
+    colour = [np.full((40, 30, 3), (200, 60, 10), np.uint8) for _ in range(3)]
+    pages = [PageImage(i, img, 200) for i, img in enumerate(colour)]
+    out = list(ocr_documents([("a", lambda: (iter(pages), None))], workers=1, pdf_images=pdf_images))
+    assert isinstance(out[0][1], DocumentOcr)
+    assert len(seen) == 1 and seen[0] is not None and len(seen[0]) == 1
+    np.testing.assert_array_equal(seen[0][0], colour[0])  # page 1's pixels, in colour
+    assert sent[0] == (0, 3)
+    assert [ndim for _, ndim in sent[1:]] == ([3, 3] if pdf_images else [2, 2])

@@ -122,7 +122,8 @@ def test_ocr_pages_uses_the_text_layer_and_ocrs_the_stamp_only_page(monkeypatch:
         pages_ = list(pages_)
         ocr_calls.extend(p.index for p in pages_)
         return [
-            (OcrPage(p.index, p.width, p.height, p.dpi, (), "", 0.0, blank=True), b"", "png") for p in pages_
+            (OcrPage(p.index, p.width, p.height, p.dpi, (), "", 0.0, blank=True), b"", "png", None)
+            for p in pages_
         ]
 
     monkeypatch.setattr("ocr.extract.ocr_document_encoded", fake_ocr)
