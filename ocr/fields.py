@@ -361,22 +361,23 @@ def _build(
     if subject and md.doubtful_subject(subject):
         conf["trich_yeu"] = min(conf["trich_yeu"], 0.5)  # a misread no trích yếu has
     subject_lines = parsed.lines.get("trich_yeu", [])
-    if subject and has_boxes and subject_lines:
-        # Read in part: text left beside or under it, a word's ink between two words, a speck
-        # read as a mark (see ocr.subject_zone).
-        flush = values.get("loai_van_ban") == md.CONG_VAN
-        head, raw, type_line = (
+    # Read in part: text left beside or under it, a word's ink between two words, a speck read
+    # as a mark (see ocr.subject_zone).
+    if (
+        subject
+        and has_boxes
+        and subject_lines
+        and subject_zone.read_in_part(
+            image,
             list(line_pages[0])[:40],
             parsed.header.trich_yeu or subject,
+            subject,
+            subject_lines,
             parsed.header.type_line,
+            flush_left=values.get("loai_van_ban") == md.CONG_VAN,
         )
-        if (
-            subject_zone.left_out_line(head, raw, subject_lines, type_line, flush) is not None
-            or subject_zone.unread_ink(image, subject_lines, type_line, head)
-            or subject_zone.wide_gap(subject_lines, type_line)
-            or subject_zone.stray_marks(subject, subject_lines, type_line)
-        ):
-            conf["trich_yeu"] = min(conf["trich_yeu"], 0.5)
+    ):
+        conf["trich_yeu"] = min(conf["trich_yeu"], 0.5)
     # An agency whose place part is read a second time, in mixed case, in the date line (or is a
     # province name) is confirmed: its caps reading's low word confidences do not hold it back.
     # A place read with marks no unit of that name has ("Đák Wil", "Đák Nông") is misread.
@@ -1189,21 +1190,22 @@ def _office_against_chain(office: str, parsed: md._Parsed, lines: list[md._Line]
     )
     if office.startswith("PHÓ ") or "PHÓ " + office not in md.OFFICES or not (o_lines and o_lines[-1].words):
         return False
-    okey = re.sub(r"[^a-z]", "", match_key(office).replace("đ", "d"))
+    okey = re.sub(r"[^a-z]", "", match_key(office))
     tail = md.signer_tail(lines)
     own = o_lines[-1].words
+    own_ids = {id(w) for w in own}
     h = statistics.median(w.height for w in own)
     top, bottom = min(w.top for w in own), max(w.top + w.height for w in own)
     x0, end = min(w.left for w in own), max(w.left + w.width for w in own)
     for ln in tail:
         ws = [w for w in ln.words if w.left >= x0 - 3 * h and any(c.isalpha() for c in w.text)]
-        if not ws or any(any(w is o for o in own) for w in ws):
+        if not ws or any(id(w) in own_ids for w in ws):
             continue
         w_top, w_bottom = min(w.top for w in ws), max(w.top + w.height for w in ws)
         below = -0.3 * h <= w_top - bottom <= TITLE_ECHO_GAP * h
         above = -0.3 * h <= top - w_bottom <= TITLE_ECHO_GAP * h
         text = " ".join(w.text for w in ws)
-        key = re.sub(r"[^a-z]", "", match_key(text).replace("đ", "d"))
+        key = re.sub(r"[^a-z]", "", match_key(text))
         if (
             (below or above)
             and len(key) >= 3

@@ -4,18 +4,18 @@ The subject sits under the type name (or, in a công văn, under the Số line a
 centred (or flush) one under the other at the line pitch, a short rule or a clear gap under them
 before the body. OCR that loses a line's end, a whole line or a word leaves the rest a valid,
 fluent subject that no spelling check catches ("V/v xác nhận nguồn gốc, thời điểm sử" for "… sử
-dụng đất của hộ ông Y Thuôn Êban"). So the subject is held back (:func:`ocr.fields._build`) when:
+dụng đất của hộ ông Y Thuôn Êban"). So the subject is held back (:func:`read_in_part`) when:
 
 * text the parser left out sits on the subject's rows or right under its last line, closer than
-  a paragraph gap (:func:`left_out_line`): a line end read as a block of its own, a wrapped line
+  a paragraph gap (:func:`_left_out_line`): a line end read as a block of its own, a wrapped line
   OCR put in another paragraph;
 * a row of it holds ink that no word box covers between two words (also two pieces OCR split
-  the row into) or just past its ends (:func:`unread_ink`), or two of its words stand a line
-  height and a half apart (:func:`wide_gap`): a word or a line end Tesseract dropped, or a speck
+  the row into) or just past its ends (:func:`_unread_ink`), or two of its words stand a line
+  height and a half apart (:func:`_wide_gap`): a word or a line end Tesseract dropped, or a speck
   read as a letter;
 * a word carries a stop, comma or dash glued to its front (".TÌNH", "-đất"), a lone dash starts a
   wrapped line, a quote mark is left unpaired or a wrapped row ends on a full stop after a
-  lower-case word (:func:`stray_marks`): a speck read as a mark, so the word next to it is read
+  lower-case word (:func:`_stray_text`, :func:`_stray_rows`): a speck read as a mark, so the word next to it is read
   from smudged ink too.
 """
 
@@ -90,22 +90,51 @@ def subject_block(subject_lines: Sequence[md._Line], type_line: md._Line | None)
     return out
 
 
-def left_out_line(
+def read_in_part(
+    image: np.ndarray | None,
     head: Sequence[md._Line],
+    raw: str,
     subject: str,
     subject_lines: Sequence[md._Line],
     type_line: md._Line | None,
+    *,
+    flush_left: bool,
+) -> bool:
+    """Whether the subject was read only in part, by any check of this module's docstring.
+
+    ``image``: page 1's pixels the word boxes refer to (None: the ink check is skipped);
+    ``head``: the page's first lines; ``raw``: the subject as the header parse joined it, and
+    ``subject`` as filed; ``flush_left``: a công văn's "V/v" block in the left column, whose rows
+    the header's right column shares (only lines over the block's columns count)."""
+    lines = subject_block(subject_lines, type_line)
+    if not lines:
+        return _stray_text(subject)
+    h = _height(lines)
+    # The type name's words count too: a one-word line's box may hold a speck or a streak.
+    typed = [type_line] if type_line is not None and type_line.words else []
+    h_typed = _height([*lines, *typed])
+    return (
+        _left_out_line(head, raw, lines, type_line, h, flush_left=flush_left) is not None
+        or (image is not None and _unread_ink(image, lines, head, h_typed))
+        or _wide_gap(lines, h_typed)
+        or _stray_text(subject)
+        or _stray_rows(lines, h)
+    )
+
+
+def _left_out_line(
+    head: Sequence[md._Line],
+    subject: str,
+    subj: Sequence[md._Line],
+    type_line: md._Line | None,
+    h: float,
+    *,
     flush_left: bool,
 ) -> md._Line | None:
-    """The first line of ``head`` the subject does not hold that lies on the subject's rows or
-    under its last line closer than a paragraph gap (None: there is none). Specks, lines whose
-    words the subject (``subject``, as parsed) holds, the body's first line and a form's label
-    line do not count. ``flush_left``: a công văn's "V/v" block in the left column, whose
-    rows the header's right column shares (only lines over the block's columns count)."""
-    subj = subject_block(subject_lines, type_line)
-    if not subj:
-        return None
-    h = _height(subj)
+    """The first line of ``head`` the subject does not hold that lies on the subject's rows
+    (``subj``, line height ``h``) or under its last line closer than a paragraph gap (None: there
+    is none). Specks, lines whose words the subject (``subject``, as parsed) holds, the body's
+    first line and a form's label line do not count."""
     x0, top, x1, bottom = _box([w for ln in subj for w in ln.words])
     own = {id(w) for ln in (*subj, *([type_line] if type_line is not None else [])) for w in ln.words}
     key = f" {md.match_key(subject)} "
@@ -126,23 +155,13 @@ def left_out_line(
     return None
 
 
-def unread_ink(
-    image: np.ndarray | None,
-    subject_lines: Sequence[md._Line],
-    type_line: md._Line | None,
-    head: Sequence[md._Line] = (),
-) -> bool:
+def _unread_ink(image: np.ndarray, lines: Sequence[md._Line], head: Sequence[md._Line], h: float) -> bool:
     """Whether a row of the subject (its lines on one row, as OCR may split a row into pieces)
     has ink no word box covers: a word's width between two of its words (a dropped word) or a
     line height of it just past the row's ends (a lost line end). Columns inked over the whole
     band and a line height above and below it are a toner streak, not a word; the words of
     ``head`` (the page's other lines) are read ink."""
-    lines = subject_block(subject_lines, type_line)
-    if image is None or not lines:
-        return False
     gray = image if image.ndim == 2 else image.mean(axis=2)
-    # The type name's words count too: a one-word line's box may hold a speck or a streak.
-    h = _height([*lines, *([type_line] if type_line is not None and type_line.words else [])])
     read = [w for ln in (*lines, *head) for w in ln.words]
     for row in _rows(lines, h):
         words = sorted(row, key=lambda w: w.left)
@@ -165,14 +184,10 @@ def unread_ink(
     return False
 
 
-def wide_gap(subject_lines: Sequence[md._Line], type_line: md._Line | None) -> bool:
+def _wide_gap(lines: Sequence[md._Line], h: float) -> bool:
     """Whether two neighbouring words of a subject row (each with a letter or digit) stand
-    :data:`WIDE_GAP` line heights apart: no typeset row spaces its words so (a word lost without a trace of ink,
-    or a speck read as a letter beside the row: "Nhung s"). Needs no image."""
-    lines = subject_block(subject_lines, type_line)
-    if not lines:
-        return False
-    h = _height([*lines, *([type_line] if type_line is not None and type_line.words else [])])
+    :data:`WIDE_GAP` line heights apart: no typeset row spaces its words so (a word lost without
+    a trace of ink, or a speck read as a letter beside the row: "Nhung s"). Needs no image."""
     for row in _rows(lines, h):
         words = sorted(row, key=lambda w: w.left)
         for a, b in zip(words, words[1:], strict=False):
@@ -226,22 +241,17 @@ def _ink_columns(
 _GLUED_FRONT = re.compile(r"(?:^|\s)[-.,;:]+[^\W\d_]")
 
 
-def stray_marks(subject: str, subject_lines: Sequence[md._Line], type_line: md._Line | None) -> bool:
-    """A stop, comma or dash glued to a word's front (".TÌNH", "-đất"), a lone dash starting a
-    wrapped line, an odd number of quote marks, or a full stop ending a wrapped row after a
-    lower-case word: no printed trích yếu has them."""
-    if _GLUED_FRONT.search(subject):
-        return True
-    if sum(subject.count(q) for q in '"“”') % 2:
-        return True
-    lines = subject_block(subject_lines, type_line)
+def _stray_text(subject: str) -> bool:
+    """A stop, comma or dash glued to a word's front (".TÌNH", "-đất") or an odd number of quote
+    marks: no printed trích yếu has them."""
+    return bool(_GLUED_FRONT.search(subject)) or sum(subject.count(q) for q in '"“”') % 2 == 1
+
+
+def _stray_rows(lines: Sequence[md._Line], h: float) -> bool:
+    """A lone dash starting a wrapped line, or a full stop ending a wrapped row after a
+    lower-case word ("… đối với hộ bà." over "Nguyễn Thị Hồng Nhung"): a trích yếu is no
+    sentence, the dot is a speck."""
     if any(ln.text.split()[:1] == ["-"] for ln in lines[1:]):
         return True
-    # A full stop after a lower-case word ending a wrapped row ("… đối với hộ bà." over "Nguyễn
-    # Thị Hồng Nhung"): a trích yếu is no sentence, the dot is a speck.
-    ends = (
-        [max(ws, key=lambda w: w.left + w.width).text for ws in _rows(lines, _height(lines))[:-1]]
-        if lines
-        else []
-    )
+    ends = [max(ws, key=lambda w: w.left + w.width).text for ws in _rows(lines, h)[:-1]]
     return any(e.endswith(".") and e[:-1].isalpha() and e[:-1].islower() and len(e) > 2 for e in ends)

@@ -219,7 +219,7 @@ def toned_open_diphthongs(text: str) -> list[str]:
         word = token.strip(".,;:()\"'-/")
         if not word.isalpha():
             continue
-        decomposed = unicodedata.normalize("NFD", word.lower().replace("đ", "d"))
+        decomposed = unicodedata.normalize("NFD", word.lower())
         base = "".join(c for c in decomposed if c not in _TONES)
         if base != decomposed and _OPEN_DIPHTHONG.search(base):
             bad.append(token)
